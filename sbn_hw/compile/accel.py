@@ -1,0 +1,205 @@
+"""The accelerator description: one typed object that every backend (golden model, RTL, HLS,
+resource estimates, driver) reads. All numbers in it are exact integers."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from sbn_hw import SbnHwError
+
+# Integer input types a first layer can take: name -> (min, max).
+INPUT_DTYPES: dict[str, tuple[int, int]] = {
+    "BINARY": (0, 1),
+    "BIPOLAR": (0, 1),  # streamed as bits, 1 = +1
+    "UINT2": (0, 3),
+    "UINT4": (0, 15),
+    "UINT8": (0, 255),
+    "INT4": (-8, 7),
+    "INT8": (-128, 127),
+}
+
+MODES = ("xnor", "int")  # xnor: bipolar x bipolar via XNOR-popcount; int: integer x bipolar
+
+
+def bits_for_range(lo: int, hi: int) -> tuple[int, bool]:
+    """Smallest (width, signed) two's-complement/unsigned encoding holding [lo, hi]."""
+    if lo >= 0:
+        return max(1, int(hi).bit_length()), False
+    width = max(int(hi).bit_length(), int(-lo - 1).bit_length()) + 1
+    return width, True
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """One matrix-vector-threshold layer, folded PE x SIMD.
+
+    Accumulator per output o: xnor mode: popcount(XNOR(a, w_o)) in [0, mw];
+    int mode: sum_i x_i * (+1 if w_oi else -1). With thresholds the output bit is
+    (acc >= T_o), or (acc <= T_o) where threshold_le[o]; without, the output is acc itself.
+    """
+
+    name: str
+    mw: int  # inputs per vector
+    mh: int  # outputs per vector
+    pe: int  # outputs computed in parallel; divides mh
+    simd: int  # inputs consumed in parallel; divides mw
+    mode: str
+    in_min: int  # input element range (bits for xnor mode)
+    in_max: int
+    weights: np.ndarray  # (mh, mw) uint8, 1 means +1
+    thresholds: np.ndarray | None = None  # (mh,) int64
+    threshold_le: np.ndarray | None = field(default=None)  # (mh,) bool
+
+    def __post_init__(self):
+        if self.mode not in MODES:
+            raise SbnHwError(f"layer {self.name}: unknown mode '{self.mode}'")
+        if self.weights.shape != (self.mh, self.mw):
+            raise SbnHwError(f"layer {self.name}: weights have shape {self.weights.shape}, expected {(self.mh, self.mw)}")
+        check_folding(self.name, self.mw, self.mh, self.pe, self.simd)
+
+    @property
+    def sf(self) -> int:
+        return self.mw // self.simd
+
+    @property
+    def nf(self) -> int:
+        return self.mh // self.pe
+
+    @property
+    def cycles(self) -> int:
+        return self.sf * self.nf
+
+    @property
+    def has_thresholds(self) -> bool:
+        return self.thresholds is not None
+
+    @property
+    def in_bits(self) -> int:
+        return bits_for_range(self.in_min, self.in_max)[0]
+
+    @property
+    def in_signed(self) -> bool:
+        return self.in_min < 0
+
+    @property
+    def acc_range(self) -> tuple[int, int]:
+        if self.mode == "xnor":
+            return 0, self.mw
+        m = self.mw * max(abs(self.in_min), abs(self.in_max))
+        return -m, m
+
+    @property
+    def acc_bits(self) -> int:
+        return bits_for_range(*self.acc_range)[0]
+
+    @property
+    def acc_signed(self) -> bool:
+        return self.acc_range[0] < 0
+
+    @property
+    def th_bits(self) -> int:
+        """Signed width for thresholds clamped to [acc_min - 1, acc_max + 1]."""
+        lo, hi = self.acc_range
+        return bits_for_range(min(lo - 1, -1), hi + 1)[0]
+
+    @property
+    def out_bits(self) -> int:
+        return 1 if self.has_thresholds else self.acc_bits
+
+
+def check_folding(name: str, mw: int, mh: int, pe: int, simd: int) -> None:
+    def divisors(n):
+        return [d for d in range(1, n + 1) if n % d == 0]
+
+    if pe < 1 or mh % pe:
+        raise SbnHwError(f"layer {name}: PE={pe} does not divide MH={mh} outputs; choose PE from {divisors(mh)}")
+    if simd < 1 or mw % simd:
+        raise SbnHwError(f"layer {name}: SIMD={simd} does not divide MW={mw} inputs; choose SIMD from {divisors(mw)}")
+
+
+@dataclass(frozen=True)
+class Accelerator:
+    layers: tuple[LayerSpec, ...]
+    input_dtype: str
+    input_scale: float
+    output_scale: np.ndarray  # host-side float affine after the last layer: acc * scale + bias
+    output_bias: np.ndarray
+    name: str = "sbn_accel"
+
+    def __post_init__(self):
+        for a, b in zip(self.layers, self.layers[1:]):
+            if a.mh != b.mw:
+                raise SbnHwError(f"layer {b.name} takes {b.mw} inputs but {a.name} produces {a.mh}")
+            if not a.has_thresholds:
+                raise SbnHwError(f"layer {a.name} has no thresholds but is not the last layer")
+            if b.simd % a.pe and a.pe % b.simd:
+                raise SbnHwError(
+                    f"stream width mismatch: {a.name} emits PE={a.pe} values per beat and {b.name} takes "
+                    f"SIMD={b.simd}; one must divide the other (change one of them)"
+                )
+
+    @property
+    def cycles_per_frame(self) -> int:
+        """Analytic initiation interval: the slowest layer's (MW/SIMD)*(MH/PE)."""
+        return max(layer.cycles for layer in self.layers)
+
+    @property
+    def in_features(self) -> int:
+        return self.layers[0].mw
+
+    @property
+    def out_features(self) -> int:
+        return self.layers[-1].mh
+
+    def save(self, path: Path) -> Path:
+        path = Path(path)
+        meta = {
+            "name": self.name,
+            "input_dtype": self.input_dtype,
+            "input_scale": self.input_scale,
+            "layers": [
+                {k: getattr(l, k) for k in ("name", "mw", "mh", "pe", "simd", "mode", "in_min", "in_max")}
+                for l in self.layers
+            ],
+        }
+        arrays = {"output_scale": self.output_scale, "output_bias": self.output_bias}
+        for i, l in enumerate(self.layers):
+            arrays[f"w{i}"] = l.weights
+            if l.has_thresholds:
+                arrays[f"t{i}"] = l.thresholds
+                arrays[f"le{i}"] = l.threshold_le
+        tmp = path.with_name(path.name + ".partial.npz")
+        np.savez(tmp, meta=np.array(json.dumps(meta)), **arrays)
+        tmp.replace(path)
+        return path
+
+    @staticmethod
+    def load(path: Path) -> "Accelerator":
+        path = Path(path)
+        if not path.is_file():
+            raise SbnHwError(f"no accelerator description at '{path}': run `sbn-hw compile` first")
+        with np.load(path, allow_pickle=False) as z:
+            meta = json.loads(str(z["meta"]))
+            layers = tuple(
+                LayerSpec(
+                    **lm,
+                    weights=z[f"w{i}"],
+                    thresholds=z[f"t{i}"] if f"t{i}" in z else None,
+                    threshold_le=z[f"le{i}"] if f"le{i}" in z else None,
+                )
+                for i, lm in enumerate(meta["layers"])
+            )
+            return Accelerator(layers, meta["input_dtype"], meta["input_scale"], z["output_scale"], z["output_bias"], meta["name"])
+
+    def with_folding(self, folding: list[tuple[int, int]]) -> "Accelerator":
+        """Same accelerator with (PE, SIMD) per layer replaced."""
+        from dataclasses import replace
+
+        if len(folding) != len(self.layers):
+            raise SbnHwError(f"folding has {len(folding)} entries for {len(self.layers)} layers")
+        layers = tuple(replace(l, pe=pe, simd=simd) for l, (pe, simd) in zip(self.layers, folding))
+        return replace(self, layers=layers)

@@ -1,0 +1,232 @@
+"""QONNX -> FINN hardware graph with FINN's own transforms, then -> the accelerator description.
+
+The chain follows FINN's build steps for binary MLPs: tidy-up, ConvertQONNXtoFINN, Streamline,
+ConvertBipolarMatMulToXnorPopcount, Streamline, RoundAndClipThresholds, then HW-layer inference
+(InferBinaryMatrixVectorActivation / InferQuantizedMatrixVectorActivation) giving MVAU nodes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from onnx import helper
+
+from sbn_hw import SbnHwError
+from sbn_hw.compile.accel import INPUT_DTYPES, Accelerator, LayerSpec
+from sbn_hw.compile.bbn import clamp_thresholds
+
+# Ops a binary MLP exported by Brevitas may contain (before conversion).
+SUPPORTED_QONNX_OPS = {
+    "BipolarQuant", "Quant", "BinaryQuant", "Transpose", "MatMul", "Gemm", "BatchNormalization",
+    "Mul", "Add", "Sub", "Div", "Identity", "Dropout", "Flatten", "Reshape", "Constant",
+}
+# Ops that may follow the last MVAU and run on the host as a float affine.
+HOST_TAIL_OPS = {"Mul", "Add"}
+
+
+def check_supported_ops(model) -> None:
+    for n in model.graph.node:
+        if n.op_type not in SUPPORTED_QONNX_OPS:
+            raise SbnHwError(
+                f"unsupported op '{n.op_type}' (node '{n.name or n.output[0]}'): sbn-hw compiles binary MLPs "
+                "made of Linear/QuantLinear, BatchNorm1d and bipolar QuantIdentity layers; remove or replace this layer"
+            )
+
+
+def _tidy(model):
+    from qonnx.transformation.fold_constants import FoldConstants
+    from qonnx.transformation.general import GiveReadableTensorNames, GiveUniqueNodeNames, RemoveStaticGraphInputs
+    from qonnx.transformation.infer_datatypes import InferDataTypes
+    from qonnx.transformation.infer_shapes import InferShapes
+
+    model = model.transform(InferShapes()).transform(FoldConstants())
+    model = model.transform(GiveUniqueNodeNames()).transform(GiveReadableTensorNames())
+    return model.transform(InferDataTypes()).transform(RemoveStaticGraphInputs())
+
+
+def _flatten_input(model):
+    """Drop a leading Flatten/Reshape so the accelerator sees a flat (1, features) vector."""
+    first = model.find_consumers(model.graph.input[0].name)
+    if len(first) == 1 and first[0].op_type in ("Flatten", "Reshape"):
+        node = first[0]
+        out_shape = model.get_tensor_shape(node.output[0])
+        inp = model.graph.input[0]
+        model.graph.node.remove(node)
+        for n in model.find_consumers(node.output[0]) or []:
+            for i, name in enumerate(n.input):
+                if name == node.output[0]:
+                    n.input[i] = inp.name
+        model.set_tensor_shape(inp.name, out_shape)
+    return model
+
+
+def _prepend_input_scale(model, input_dtype: str, input_scale: float):
+    """The accelerator takes integers: insert x_float = x_int * input_scale at the graph input."""
+    from qonnx.core.datatype import DataType
+
+    inp = model.graph.input[0]
+    shape = model.get_tensor_shape(inp.name)
+    int_name = "global_in_int"
+    new_in = helper.make_tensor_value_info(int_name, inp.type.tensor_type.elem_type, shape)
+    if input_scale != 1.0:
+        sc = model.make_new_valueinfo_name()
+        model.set_initializer(sc, np.asarray(input_scale, dtype=np.float32))
+        model.graph.node.insert(0, helper.make_node("Mul", [int_name, sc], [inp.name]))
+        model.graph.input.remove(inp)
+        model.graph.value_info.append(inp)
+    else:
+        model.graph.input.remove(inp)
+        model.rename_tensor(inp.name, int_name)
+    model.graph.input.insert(0, new_in)
+    model.set_tensor_datatype(int_name, DataType[input_dtype])
+    return model
+
+
+def _drop_bipolar_input_threshold(model, input_dtype: str):
+    """A bipolar input quantizer on already-bipolar input is the identity: remove it."""
+    from qonnx.core.datatype import DataType
+
+    inp = model.graph.input[0].name
+    first = model.find_consumers(inp)
+    if input_dtype != "BIPOLAR" or not first or len(first) != 1 or first[0].op_type != "MultiThreshold":
+        return model
+    node = first[0]
+    t = model.get_initializer(node.input[1])
+    if t is None or t.shape[-1] != 1 or not np.all((t > -1) & (t <= 1)):
+        return model
+    # MultiThreshold gives {0,1}; a following Mul/Add pair maps it back to {-1,+1}. Bypass all three.
+    chain, cur = [node], node
+    for op in ("Mul", "Add"):
+        nxt = model.find_consumer(cur.output[0])
+        if nxt is None or nxt.op_type != op:
+            return model
+        chain.append(nxt)
+        cur = nxt
+    for c in model.find_consumers(cur.output[0]):
+        for i, name in enumerate(c.input):
+            if name == cur.output[0]:
+                c.input[i] = inp
+    for n in chain:
+        model.graph.node.remove(n)
+    model.set_tensor_datatype(inp, DataType["BIPOLAR"])
+    return model
+
+
+def qonnx_to_finn_hw(model, input_dtype: str = "UINT8", input_scale: float = 1.0):
+    """Run FINN's transforms on a loaded QONNX ModelWrapper; returns the FINN HW graph."""
+    from finn.transformation.fpgadataflow.convert_to_hw.binary_matrix_vector_activation import (
+        InferBinaryMatrixVectorActivation,
+    )
+    from finn.transformation.fpgadataflow.convert_to_hw.quantized_matrix_vector_activation import (
+        InferQuantizedMatrixVectorActivation,
+    )
+    from finn.transformation.qonnx.convert_qonnx_to_finn import ConvertQONNXtoFINN
+    from finn.transformation.streamline import Streamline, absorb
+    from finn.transformation.streamline.round_thresholds import RoundAndClipThresholds
+    from qonnx.transformation.bipolar_to_xnor import ConvertBipolarMatMulToXnorPopcount
+    from qonnx.transformation.gemm_to_matmul import GemmToMatMul
+    from qonnx.util.cleanup import cleanup_model
+
+    if input_dtype not in INPUT_DTYPES:
+        raise SbnHwError(f"unknown input type '{input_dtype}': choose one of {', '.join(INPUT_DTYPES)}")
+    if not input_scale > 0:
+        raise SbnHwError(f"input scale must be > 0, got {input_scale}")
+    check_supported_ops(model)
+    model = cleanup_model(model)
+    model = _flatten_input(_tidy(model.transform(GemmToMatMul())))
+    model = _tidy(model.transform(ConvertQONNXtoFINN()))
+    model = _drop_bipolar_input_threshold(model, input_dtype)
+    if input_dtype == "BIPOLAR":
+        if input_scale != 1.0:
+            raise SbnHwError("a BIPOLAR input takes no scale: drop --input-scale")
+    model = _tidy(_prepend_input_scale(model, input_dtype, input_scale))
+    model = model.transform(absorb.AbsorbScalarBiasIntoMultiThreshold()).transform(Streamline())
+    model = model.transform(ConvertBipolarMatMulToXnorPopcount()).transform(Streamline())
+    model = model.transform(RoundAndClipThresholds())
+    model = model.transform(InferBinaryMatrixVectorActivation()).transform(InferQuantizedMatrixVectorActivation())
+    return _tidy(model)
+
+
+def _mvau_chain(model):
+    """The MVAU nodes in order, and the host-side tail nodes after them; errors on anything else."""
+    nodes = list(model.graph.node)
+    mvaus = []
+    while nodes and nodes[0].op_type == "MVAU":
+        mvaus.append(nodes.pop(0))
+    for n in nodes:
+        if n.op_type not in HOST_TAIL_OPS:
+            hint = ""
+            if n.op_type in ("MatMul", "XnorPopcountMatMul", "MultiThreshold"):
+                w = model.get_initializer(n.input[1]) if len(n.input) > 1 else None
+                dt = model.get_tensor_datatype(n.input[1]) if len(n.input) > 1 else None
+                if n.op_type == "MatMul" and w is not None and dt is not None and dt.bitwidth() > 1:
+                    raise SbnHwError(
+                        f"layer '{n.name}' has non-binary weights (datatype {dt.name}): quantize every Linear "
+                        "layer's weights to 1 bit (e.g. brevitas SignedBinaryWeightPerTensorConst)"
+                    )
+                hint = " (is every activation between Linear layers a bipolar QuantIdentity with BatchNorm before it?)"
+            raise SbnHwError(f"unsupported op '{n.op_type}' (node '{n.name}') left after FINN streamlining{hint}")
+    if not mvaus:
+        raise SbnHwError("no binary Linear layer found: the model has no matrix layer FINN could map to an MVAU")
+    return mvaus, nodes
+
+
+def _tail_affine(model, tail, mh: int) -> tuple[np.ndarray, np.ndarray]:
+    scale, bias = np.ones(mh), np.zeros(mh)
+    for n in tail:
+        p = model.get_initializer(n.input[1])
+        if p is None:
+            raise SbnHwError(f"host op '{n.name}' has a non-constant operand; cannot run it on the host")
+        p = np.broadcast_to(np.asarray(p, np.float64).reshape(-1), (mh,))
+        if n.op_type == "Mul":
+            scale, bias = scale * p, bias * p
+        else:
+            bias = bias + p
+    return scale, bias
+
+
+def finn_hw_to_accelerator(model, input_dtype: str, input_scale: float, name: str = "sbn_accel") -> Accelerator:
+    """Read the MVAU chain of a FINN HW graph into the typed accelerator description."""
+    from qonnx.custom_op.registry import getCustomOp
+
+    mvaus, tail = _mvau_chain(model)
+    layers = []
+    for i, node in enumerate(mvaus):
+        op = getCustomOp(node)
+        mw, mh = op.get_nodeattr("MW"), op.get_nodeattr("MH")
+        xnor = op.get_nodeattr("binaryXnorMode") == 1
+        idt = model.get_tensor_datatype(node.input[0])
+        wdt = model.get_tensor_datatype(node.input[1])
+        w = model.get_initializer(node.input[1]).T  # FINN stores (MW, MH)
+        if wdt.name not in ("BINARY", "BIPOLAR"):
+            raise SbnHwError(f"layer '{node.name}' has non-binary weights ({wdt.name}); quantize weights to 1 bit")
+        bits = (w > 0).astype(np.uint8)  # BINARY 1 / BIPOLAR +1 both mean +1
+        lo, hi = (0, 1) if xnor else (int(idt.min()), int(idt.max()))
+        thr = le = None
+        if op.get_nodeattr("noActivation") == 0:
+            t = model.get_initializer(node.input[2])
+            if t.shape[-1] != 1:
+                raise SbnHwError(f"layer '{node.name}' has {t.shape[-1]} thresholds per channel; only 1-bit activations are supported")
+            t = np.broadcast_to(t[:, 0], (mh,))
+            if not np.all(t == np.round(t)):
+                raise SbnHwError(f"layer '{node.name}' has non-integer thresholds after FINN rounding")
+            spec = LayerSpec(node.name, mw, mh, 1, 1, "xnor" if xnor else "int", lo, hi, bits)
+            le = np.zeros(mh, dtype=bool)
+            thr = clamp_thresholds(t, le, spec.acc_range)
+        elif i != len(mvaus) - 1:
+            raise SbnHwError(f"layer '{node.name}' has no activation but is not the last layer")
+        layers.append(LayerSpec(node.name, mw, mh, op.get_nodeattr("PE"), op.get_nodeattr("SIMD"),
+                                "xnor" if xnor else "int", lo, hi, bits, thr, le))
+    scale, bias = _tail_affine(model, tail, layers[-1].mh)
+    return Accelerator(tuple(layers), input_dtype, float(input_scale), scale, bias, name)
+
+
+def set_finn_folding(model, folding: dict[str, tuple[int, int]]):
+    """Write PE/SIMD into the MVAU nodes (so the saved FINN graph carries the folding)."""
+    from qonnx.custom_op.registry import getCustomOp
+
+    for node in model.get_nodes_by_op_type("MVAU"):
+        pe, simd = folding[node.name]
+        op = getCustomOp(node)
+        op.set_nodeattr("PE", int(pe))
+        op.set_nodeattr("SIMD", int(simd))
+    return model

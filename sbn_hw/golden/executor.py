@@ -1,0 +1,82 @@
+"""Bit-exact reference for the accelerator: XNOR, popcount and compare on packed bits.
+
+Every hardware path (FINN execution, RTL simulation, HLS C-sim) is compared against this.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sbn_hw import SbnHwError
+from sbn_hw.compile.accel import Accelerator, LayerSpec
+
+
+class GoldenMismatch(SbnHwError):
+    """Two paths disagree; the message names layer, frame, output and bit."""
+
+
+def pack_bits(bits: np.ndarray) -> np.ndarray:
+    """(N, K) 0/1 -> (N, ceil(K/64)) uint64 words, zero padded."""
+    n, k = bits.shape
+    padded = np.zeros((n, -(-k // 64) * 64), dtype=np.uint8)
+    padded[:, :k] = bits
+    return np.packbits(padded, axis=1, bitorder="little").view(np.uint64)
+
+
+def xnor_popcount(a_bits: np.ndarray, w_bits: np.ndarray) -> np.ndarray:
+    """(N, K) x (M, K) bits -> (N, M) popcount(XNOR) over the K real positions."""
+    k = a_bits.shape[1]
+    a, w = pack_bits(a_bits), pack_bits(w_bits)
+    pad = a.shape[1] * 64 - k  # padding zeros XNOR to ones: subtract them
+    x = ~(a[:, None, :] ^ w[None, :, :])
+    return np.bitwise_count(x).sum(axis=2, dtype=np.int64) - pad
+
+
+def accumulate(layer: LayerSpec, x: np.ndarray) -> np.ndarray:
+    x = np.asarray(x, dtype=np.int64)
+    if x.min(initial=layer.in_min) < layer.in_min or x.max(initial=layer.in_max) > layer.in_max:
+        raise SbnHwError(
+            f"layer {layer.name}: input values outside [{layer.in_min}, {layer.in_max}] "
+            f"(got [{x.min()}, {x.max()}]); check --input-dtype"
+        )
+    if layer.mode == "xnor":
+        return xnor_popcount(x.astype(np.uint8), layer.weights)
+    return x @ (2 * layer.weights.astype(np.int64) - 1).T
+
+
+def run_layer(layer: LayerSpec, x: np.ndarray) -> np.ndarray:
+    """One layer on (N, MW) integer inputs -> (N, MH) bits, or accumulators for the last layer."""
+    acc = accumulate(layer, x)
+    if not layer.has_thresholds:
+        return acc
+    return np.where(layer.threshold_le, acc <= layer.thresholds, acc >= layer.thresholds).astype(np.int64)
+
+
+def run_accelerator(accel: Accelerator, x: np.ndarray) -> list[np.ndarray]:
+    """Every layer's output for (N, features) integer inputs; the last is the integer result."""
+    outs, cur = [], np.asarray(x, dtype=np.int64).reshape(len(x), -1)
+    for layer in accel.layers:
+        cur = run_layer(layer, cur)
+        outs.append(cur)
+    return outs
+
+
+def host_scores(accel: Accelerator, acc: np.ndarray) -> np.ndarray:
+    """The float affine that runs on the host after the last layer."""
+    return acc * accel.output_scale + accel.output_bias
+
+
+def compare_layer_outputs(layer_name: str, got: np.ndarray, want: np.ndarray, what: str = "output") -> None:
+    """Raise GoldenMismatch naming the first differing frame, output index and bit."""
+    got, want = np.asarray(got), np.asarray(want)
+    if got.shape != want.shape:
+        raise GoldenMismatch(f"layer {layer_name}: {what} shape {got.shape} != golden {want.shape}")
+    bad = np.argwhere(got != want)
+    if len(bad):
+        f, o = (int(v) for v in bad[0][:2]) if bad.shape[1] > 1 else (int(bad[0][0]), 0)
+        g, w = int(got[f, o]), int(want[f, o])
+        bit = (g ^ w) & -(g ^ w)
+        raise GoldenMismatch(
+            f"layer {layer_name}: {len(bad)} mismatches; first at frame {f}, output {o}: "
+            f"got {g}, golden {w} (lowest differing bit {bit.bit_length() - 1})"
+        )

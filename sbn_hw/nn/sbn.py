@@ -1,0 +1,58 @@
+"""Self-Binarizing Networks (Lahoud et al., 2019): weights and activations pass through
+tanh(nu*x); as nu grows the network becomes its own sign() version. `hard=True` switches a
+layer to the exact sign, which is what the hardened Brevitas model computes."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+
+def hard_sign(x: torch.Tensor) -> torch.Tensor:
+    """sign with sign(0) = +1, matching Brevitas/QONNX BipolarQuant."""
+    return torch.where(x >= 0, torch.ones_like(x), -torch.ones_like(x))
+
+
+class SelfBinarizingLinear(nn.Linear):
+    """Linear layer whose effective weight is tanh(nu * w_latent) (or sign(w) when hard)."""
+
+    def __init__(self, in_features: int, out_features: int):
+        super().__init__(in_features, out_features, bias=False)
+        self.nu = 1.0
+        self.hard = False
+
+    def binary_weight(self) -> torch.Tensor:
+        return hard_sign(self.weight)
+
+    def effective_weight(self) -> torch.Tensor:
+        return self.binary_weight() if self.hard else torch.tanh(self.nu * self.weight)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return nn.functional.linear(x, self.effective_weight())
+
+
+class SelfBinarizingActivation(nn.Module):
+    """tanh(nu * x), or sign(x) when hard."""
+
+    def __init__(self):
+        super().__init__()
+        self.nu = 1.0
+        self.hard = False
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return hard_sign(x) if self.hard else torch.tanh(self.nu * x)
+
+
+def _sbn_modules(model: nn.Module):
+    return [m for m in model.modules() if isinstance(m, (SelfBinarizingLinear, SelfBinarizingActivation))]
+
+
+def set_nu(model: nn.Module, nu_weights: float, nu_acts: float | None = None) -> None:
+    """Set the sharpness of every self-binarizing weight and activation in `model`."""
+    for m in _sbn_modules(model):
+        m.nu = float(nu_weights if isinstance(m, SelfBinarizingLinear) else (nu_acts if nu_acts is not None else nu_weights))
+
+
+def set_hard(model: nn.Module, hard: bool) -> None:
+    for m in _sbn_modules(model):
+        m.hard = hard

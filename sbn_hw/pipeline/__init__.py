@@ -1,0 +1,1 @@
+"""The stages of a build, each reading and writing one build directory."""

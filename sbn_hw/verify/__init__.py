@@ -1,0 +1,1 @@
+"""Verification: simulator discovery, cocotb runs, stream driver/monitor, scoreboards."""

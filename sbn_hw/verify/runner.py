@@ -1,0 +1,91 @@
+"""Build and run a cocotb testbench under Verilator via cocotb's Python runner."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+from pathlib import Path
+
+from sbn_hw import SbnHwError
+from sbn_hw.verify.tools import verilator_env
+
+REPO = Path(__file__).resolve().parents[2]
+SIM_DIR = REPO / "sim"
+
+
+def run_cocotb(
+    sources: list[Path],
+    toplevel: str,
+    test_module: str,
+    bench_dir: Path,
+    build_dir: Path,
+    parameters: dict[str, object] | None = None,
+    extra_env: dict[str, str] | None = None,
+    run_dir: Path | None = None,
+) -> Path:
+    """Build `sources` with Verilator and run the cocotb `test_module` found in `bench_dir`.
+
+    run_dir: working directory of the simulation (where relative $readmemh files are found).
+    Returns the results.xml path; raises SbnHwError if any cocotb test failed.
+    """
+    from cocotb_tools.runner import get_runner
+
+    env = verilator_env()
+    build_dir = Path(build_dir).resolve()
+    build_dir.mkdir(parents=True, exist_ok=True)
+    saved = dict(os.environ)
+    os.environ.update({k: env[k] for k in ("PATH", "VERILATOR_ROOT") if k in env})
+    try:
+        runner = get_runner("verilator")
+        runner.build(
+            sources=[str(s) for s in sources],
+            hdl_toplevel=toplevel,
+            parameters=parameters or {},
+            build_dir=str(build_dir),
+            build_args=["-Wno-fatal", "-Wno-WIDTHEXPAND", "-Wno-WIDTHTRUNC", "-O2"],
+            always=False,
+            log_file=str(build_dir / "build.log"),
+        )
+        # cocotb's runner hands sys.path to the simulator's Python as PYTHONPATH.
+        sys.path[:0] = [str(bench_dir), str(REPO)]
+        os.environ.update(extra_env or {})
+        results = runner.test(
+            test_module=test_module,
+            hdl_toplevel=toplevel,
+            build_dir=str(build_dir),
+            test_dir=str(run_dir or build_dir),
+            log_file=str(build_dir / "sim.log"),
+        )
+    except SystemExit:  # cocotb's runner exits when the simulator dies before writing results
+        results = build_dir / "missing-results.xml"
+    finally:
+        for p in (str(bench_dir), str(REPO)):
+            if p in sys.path:
+                sys.path.remove(p)
+        os.environ.clear()
+        os.environ.update(saved)
+    failures = _failures(Path(results))
+    if failures:
+        log = (build_dir / "sim.log")
+        tail = log.read_text()[-3000:] if log.exists() else ""
+        raise SbnHwError(f"cocotb test(s) failed in {build_dir}: {failures}\n{tail}")
+    return Path(results)
+
+
+def _failures(results_xml: Path) -> list[str]:
+    import xml.etree.ElementTree as ET
+
+    if not results_xml.exists():
+        return ["(no results file: a test failed or the simulator stopped; see the log below)"]
+    bad = []
+    for case in ET.parse(results_xml).iter("testcase"):
+        if case.find("failure") is not None or case.find("error") is not None:
+            bad.append(case.get("name"))
+    return bad
+
+
+def build_key(parameters: dict[str, object]) -> str:
+    """A short stable name for a parameter set (one build directory per set)."""
+    return hashlib.sha1(json.dumps(parameters, sort_keys=True, default=str).encode()).hexdigest()[:10]

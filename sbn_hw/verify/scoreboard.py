@@ -1,0 +1,28 @@
+"""Scoreboard helpers shared by the cocotb benches: decode words, compare with the golden model,
+and measure steady-state cycles per frame."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sbn_hw.golden import compare_layer_outputs
+from sbn_hw.verify.streams import words_to_frames
+
+
+def check_stream(name: str, words: list[int], per_beat: int, ew: int, signed: bool, golden: np.ndarray) -> None:
+    """Decode `words` into frames and raise GoldenMismatch naming layer, frame, output and bit."""
+    frames = words_to_frames(words, per_beat, ew, signed, golden.shape[1]) if words else np.zeros((0, golden.shape[1]), np.int64)
+    n = min(len(frames), len(golden))
+    compare_layer_outputs(name, frames[:n], golden[:n])
+    if len(frames) != len(golden):
+        from sbn_hw.golden import GoldenMismatch
+
+        raise GoldenMismatch(f"layer {name}: {len(frames)} frames out, golden has {len(golden)}")
+
+
+def cycles_per_frame(out_cycles: list[int], beats_per_frame: int) -> float:
+    """Mean interval between frame completions, skipping the first (pipeline fill)."""
+    ends = out_cycles[beats_per_frame - 1 :: beats_per_frame]
+    if len(ends) < 2:
+        return float("nan")
+    return (ends[-1] - ends[0]) / (len(ends) - 1)

@@ -1,0 +1,53 @@
+"""Sweep rtl/sbn_mvau.v over modes, widths and folding under Verilator, backpressure on."""
+
+import json
+
+import numpy as np
+import pytest
+
+from sbn_hw.compile.accel import LayerSpec
+from sbn_hw.golden import run_layer
+from sbn_hw.rtlgen import layer_params, threshold_words, weight_words
+from sbn_hw.verify.runner import SIM_DIR, build_key, run_cocotb
+from sbn_hw.rtlgen.generate import RTL_LIBRARY
+
+# (mode, MW, MH, PE, SIMD, in_min, in_max, thresholds)
+SWEEP = [
+    ("xnor", 16, 8, 1, 1, 0, 1, True),
+    ("xnor", 32, 12, 4, 8, 0, 1, True),
+    ("xnor", 24, 6, 3, 24, 0, 1, False),
+    ("int", 12, 8, 2, 4, 0, 255, True),
+    ("int", 8, 4, 4, 2, -128, 127, False),
+]
+
+
+def random_layer(mode, mw, mh, pe, simd, lo, hi, thresholds, rng) -> LayerSpec:
+    w = rng.integers(0, 2, (mh, mw)).astype(np.uint8)
+    spec = LayerSpec("dut", mw, mh, pe, simd, mode, lo, hi, w)
+    if not thresholds:
+        return spec
+    a_lo, a_hi = spec.acc_range
+    # Cover both compare directions and the clamp ends (always on / always off).
+    t = rng.integers(a_lo - 1, a_hi + 2, mh) if mode == "xnor" else rng.integers(-200, 200, mh) * (hi - lo + 1) // 64
+    t[0], t[-1] = a_lo - 1, a_hi + 1
+    le = rng.integers(0, 2, mh).astype(bool)
+    return LayerSpec("dut", mw, mh, pe, simd, mode, lo, hi, w, t.astype(np.int64), le)
+
+
+@pytest.mark.parametrize("case", SWEEP, ids=lambda c: "-".join(map(str, c)))
+def test_sbn_mvau(case, tmp_path_factory):
+    rng = np.random.default_rng(abs(hash(case)) % 2**32)
+    layer = random_layer(*case, rng)
+    x = rng.integers(layer.in_min, layer.in_max + 1, (12, layer.mw))
+    y = run_layer(layer, x)
+    d = tmp_path_factory.mktemp("mvau")
+    (d / "w.mem").write_text("\n".join(weight_words(layer)) + "\n")
+    (d / "t.mem").write_text("\n".join(threshold_words(layer) if layer.has_thresholds else ["0"]) + "\n")
+    meta = dict(simd=layer.simd, pe=layer.pe, sf=layer.sf, nf=layer.nf, in_bits=layer.in_bits,
+                out_bits=layer.out_bits, out_signed=bool(not layer.has_thresholds and layer.acc_signed), seed=7)
+    np.savez(d / "data.npz", meta=np.array(json.dumps(meta)), x=x, y=y)
+    params = layer_params(layer, str(d / "w.mem"), str(d / "t.mem"))
+    run_cocotb(
+        [RTL_LIBRARY / "sbn_mvau.v"], "sbn_mvau", "test_sbn_mvau", SIM_DIR / "sbn_mvau",
+        d / f"build_{build_key(params)}", params, {"SBN_TEST_DATA": str(d / "data.npz")},
+    )
