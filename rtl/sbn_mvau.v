@@ -9,8 +9,8 @@
 // Folding: PE outputs and SIMD inputs per cycle, so one vector takes (MW/SIMD)*(MH/PE) cycles.
 // The input vector arrives as MW/SIMD beats of SIMD elements (element j at bits [j*IN_BITS +: IN_BITS])
 // and is kept in a buffer for the MH/PE output rows; outputs leave as MH/PE beats of PE elements.
-// Pipeline: issue (counters, synchronous weight/threshold/buffer reads) -> execute (accumulate,
-// compare). Weights and thresholds are initialised memories.
+// Pipeline: issue (counters, synchronous weight/threshold/buffer reads) -> execute (adder tree,
+// accumulate, compare). Weights and thresholds are initialised memories.
 module sbn_mvau #(
     parameter MW          = 64,   // inputs per vector
     parameter MH          = 64,   // outputs per vector
@@ -106,24 +106,40 @@ module sbn_mvau #(
     end
 
     // ---- execute stage ----------------------------------------------------------------------
+    // Per PE, the SIMD products are summed by a balanced adder tree (depth log2(SIMD)), stored
+    // heap-style in one flat vector: node i = node 2i+1 + node 2i+2, leaves from index SIMD_P2-1.
+    localparam SIMD_P2 = 1 << $clog2(SIMD);
     wire [SIMD*IN_BITS-1:0] b_in = b_from_stream ? b_stream : b_buf;
+    wire [PE*ACC_W-1:0] partial;
+    genvar gp, gi;
+    generate for (gp = 0; gp < PE; gp = gp + 1) begin : g_pe
+        wire [(2*SIMD_P2-1)*ACC_W-1:0] node;
+        for (gi = 0; gi < SIMD_P2; gi = gi + 1) begin : g_leaf
+            if (gi >= SIMD) begin : g_pad
+                assign node[(SIMD_P2-1+gi)*ACC_W +: ACC_W] = {ACC_W{1'b0}};
+            end else if (MODE_XNOR) begin : g_xnor
+                assign node[(SIMD_P2-1+gi)*ACC_W +: ACC_W] = {{(ACC_W-1){1'b0}}, ~(b_in[gi] ^ b_w[gp*SIMD+gi])};
+            end else begin : g_int
+                wire [ACC_W-1:0] xv = {{(ACC_W-IN_BITS){IN_SIGNED ? b_in[gi*IN_BITS+IN_BITS-1] : 1'b0}},
+                                       b_in[gi*IN_BITS +: IN_BITS]};
+                assign node[(SIMD_P2-1+gi)*ACC_W +: ACC_W] = b_w[gp*SIMD+gi] ? xv : (~xv + 1'b1);
+            end
+        end
+        for (gi = 0; gi < SIMD_P2 - 1; gi = gi + 1) begin : g_add
+            assign node[gi*ACC_W +: ACC_W] = node[(2*gi+1)*ACC_W +: ACC_W] + node[(2*gi+2)*ACC_W +: ACC_W];
+        end
+        assign partial[gp*ACC_W +: ACC_W] = node[0 +: ACC_W];
+    end endgenerate
+
     reg  [PE*ACC_W-1:0] acc_q;
     reg  [PE*ACC_W-1:0] acc_next;
     reg  [PE*OUT_BITS-1:0] result;
-    reg  signed [ACC_W-1:0] sum, x;
+    reg  signed [ACC_W-1:0] sum;
     reg  signed [CMP_W-1:0] a_cmp, t_cmp;
-    integer p, s;
+    integer p;
     always @* begin
         for (p = 0; p < PE; p = p + 1) begin
-            sum = b_first ? {ACC_W{1'b0}} : acc_q[p*ACC_W +: ACC_W];
-            for (s = 0; s < SIMD; s = s + 1) begin
-                if (MODE_XNOR) begin
-                    sum = sum + {{(ACC_W-1){1'b0}}, ~(b_in[s] ^ b_w[p*SIMD+s])};
-                end else begin
-                    x = {{(ACC_W-IN_BITS){IN_SIGNED ? b_in[s*IN_BITS+IN_BITS-1] : 1'b0}}, b_in[s*IN_BITS +: IN_BITS]};
-                    sum = b_w[p*SIMD+s] ? sum + x : sum - x;
-                end
-            end
+            sum = (b_first ? {ACC_W{1'b0}} : acc_q[p*ACC_W +: ACC_W]) + partial[p*ACC_W +: ACC_W];
             acc_next[p*ACC_W +: ACC_W] = sum;
             if (HAS_THRESH) begin
                 a_cmp = sum;

@@ -93,14 +93,17 @@ def _drop_bipolar_input_threshold(model, input_dtype: str):
     t = model.get_initializer(node.input[1])
     if t is None or t.shape[-1] != 1 or not np.all((t > -1) & (t <= 1)):
         return model
-    # MultiThreshold gives {0,1}; a following Mul/Add pair maps it back to {-1,+1}. Bypass all three.
+    from qonnx.custom_op.registry import getCustomOp
+
     chain, cur = [node], node
-    for op in ("Mul", "Add"):
-        nxt = model.find_consumer(cur.output[0])
-        if nxt is None or nxt.op_type != op:
-            return model
-        chain.append(nxt)
-        cur = nxt
+    if getCustomOp(node).get_nodeattr("out_dtype") != "BIPOLAR":
+        # A {0,1} MultiThreshold followed by Mul/Add that maps it back to {-1,+1}: bypass all three.
+        for op in ("Mul", "Add"):
+            nxt = model.find_consumer(cur.output[0])
+            if nxt is None or nxt.op_type != op:
+                return model
+            chain.append(nxt)
+            cur = nxt
     for c in model.find_consumers(cur.output[0]):
         for i, name in enumerate(c.input):
             if name == cur.output[0]:

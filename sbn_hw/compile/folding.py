@@ -8,6 +8,9 @@ from pathlib import Path
 from sbn_hw import SbnHwError
 
 
+MAX_PREFERRED_SIMD = 64
+
+
 def divisors(n: int) -> list[int]:
     return [d for d in range(1, n + 1) if n % d == 0]
 
@@ -20,8 +23,8 @@ def streams_compatible(prev_pe: int, simd: int) -> bool:
 def auto_folding(shapes: list[tuple[int, int]], target_cycles: int) -> list[tuple[int, int]]:
     """Per layer (MW, MH) -> the cheapest (PE, SIMD) with (MW/SIMD)*(MH/PE) <= target_cycles.
 
-    Cheapest = fewest PE*SIMD lanes; among equals prefer wide SIMD (fewer accumulator
-    registers). Neighbouring layers are kept stream-compatible. If no folding meets the
+    Cheapest = fewest PE*SIMD lanes; among equals prefer SIMD <= MAX_PREFERRED_SIMD (a shallow
+    adder tree), then wide SIMD (fewer accumulator registers). Neighbouring layers are kept stream-compatible. If no folding meets the
     target, the fastest compatible one is used.
     """
     if target_cycles < 1:
@@ -37,7 +40,7 @@ def auto_folding(shapes: list[tuple[int, int]], target_cycles: int) -> list[tupl
         ]
         meeting = [o for o in options if (mw // o[1]) * (mh // o[0]) <= target_cycles]
         if meeting:
-            pe, simd = min(meeting, key=lambda o: (o[0] * o[1], -o[1]))
+            pe, simd = min(meeting, key=lambda o: (o[0] * o[1], o[1] > MAX_PREFERRED_SIMD, -o[1]))
         else:
             pe, simd = min(options, key=lambda o: ((mw // o[1]) * (mh // o[0]), o[0] * o[1]))
         folding.append((pe, simd))

@@ -1,0 +1,48 @@
+"""The golden model is the contract: check its algebra, and that it is bit-identical to FINN and
+QONNX execution on every frame."""
+
+import numpy as np
+import pytest
+import torch
+
+from sbn_hw.compile.finn_frontend import finn_hw_to_accelerator, qonnx_to_finn_hw
+from sbn_hw.export import load_onnx, run_qonnx
+from sbn_hw.golden import GoldenMismatch, compare_layer_outputs, run_accelerator
+from sbn_hw.golden.executor import host_scores, xnor_popcount
+from sbn_hw.pipeline.stages import finn_layer_outputs
+from tests.helpers import UserMLP, export_user_model, randomize_bn
+
+
+@pytest.mark.parametrize("k", [1, 63, 64, 65, 200])
+def test_xnor_popcount_is_bipolar_dot(k):
+    rng = np.random.default_rng(k)
+    a, w = rng.integers(0, 2, (7, k)), rng.integers(0, 2, (5, k))
+    dot = (2 * a - 1) @ (2 * w - 1).T
+    np.testing.assert_array_equal(2 * xnor_popcount(a.astype(np.uint8), w.astype(np.uint8)) - k, dot)
+
+
+@pytest.mark.parametrize("dtype,scale,input_quant", [("UINT8", 1 / 255, False), ("BIPOLAR", 1.0, True), ("INT4", 0.25, False)])
+def test_golden_equals_finn_and_qonnx_every_frame(tmp_path, dtype, scale, input_quant):
+    torch.manual_seed(0)
+    rng = np.random.default_rng(1)
+    m = UserMLP([20, 16, 12, 5], input_quant=input_quant)
+    randomize_bn(m, rng)
+    path = export_user_model(m, 20, tmp_path / "m.onnx")
+    finn = qonnx_to_finn_hw(load_onnx(path), dtype, scale)
+    accel = finn_hw_to_accelerator(finn, dtype, scale)
+    lo, hi = (0, 1) if dtype == "BIPOLAR" else {"UINT8": (0, 255), "INT4": (-8, 7)}[dtype]
+    x = rng.integers(lo, hi + 1, (120, 20))
+    golden = run_accelerator(accel, x)
+    for layer, f, g in zip(accel.layers, finn_layer_outputs(finn, x, dtype), golden):
+        compare_layer_outputs(layer.name, f, g)
+    x_model = (2 * x - 1.0) if dtype == "BIPOLAR" else x * scale
+    q = run_qonnx(load_onnx(path), x_model.astype(np.float32))
+    np.testing.assert_allclose(host_scores(accel, golden[-1]), q, rtol=1e-4, atol=1e-4)
+
+
+def test_mismatch_names_layer_frame_output_and_bit():
+    want = np.zeros((3, 4), np.int64)
+    got = want.copy()
+    got[2, 1] = 4
+    with pytest.raises(GoldenMismatch, match=r"layer MVAU_2: 1 mismatches; first at frame 2, output 1: got 4, golden 0 \(lowest differing bit 2\)"):
+        compare_layer_outputs("MVAU_2", got, want)

@@ -1,0 +1,44 @@
+import numpy as np
+import pytest
+import torch
+
+from sbn_hw import SbnHwError
+from sbn_hw.nn import NuSchedule, SelfBinarizingActivation, SelfBinarizingLinear, hard_sign, set_hard, set_nu
+
+
+def test_schedules_hit_endpoints():
+    for kind in ("exp", "linear", "step"):
+        s = NuSchedule(1.0, 1000.0, 100, kind, step_every=10, step_factor=2.0)
+        assert s.value(0) == 1.0
+        assert s.value(10**6) == pytest.approx(1000.0 if kind != "step" else min(1000.0, 2.0**10))
+    s = NuSchedule(1.0, 1000.0, 100, "exp")
+    assert s.value(50) == pytest.approx(np.sqrt(1000.0))
+    values = [s.value(i) for i in range(101)]
+    assert values == sorted(values)
+
+
+def test_bad_schedule():
+    with pytest.raises(SbnHwError, match="unknown nu schedule"):
+        NuSchedule(kind="cosine")
+    with pytest.raises(SbnHwError, match="nu0 <= nu_max"):
+        NuSchedule(nu0=10, nu_max=1)
+
+
+def test_converges_to_sign_as_nu_grows():
+    torch.manual_seed(0)
+    lin = SelfBinarizingLinear(32, 8)
+    x = torch.randn(16, 32)
+    act = SelfBinarizingActivation()
+    errs = []
+    for nu in (1, 10, 100, 1e4):
+        set_nu(torch.nn.Sequential(lin, act), nu)
+        away_from_zero = lin.weight.abs() > 1e-3  # tanh(nu*w) reaches sign(w) once nu*|w| >> 1
+        w_err = (lin.effective_weight() - hard_sign(lin.weight))[away_from_zero].abs().max().item()
+        errs.append(w_err)
+    assert errs == sorted(errs, reverse=True) and errs[-1] < 1e-3
+    set_hard(lin, True)
+    assert set(lin.effective_weight().unique().tolist()) <= {-1.0, 1.0}
+
+
+def test_sign_of_zero_is_plus_one():
+    assert hard_sign(torch.tensor([0.0, -0.0, -1e-9, 1e-9])).tolist() == [1.0, 1.0, -1.0, 1.0]

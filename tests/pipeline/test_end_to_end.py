@@ -1,0 +1,65 @@
+"""End-to-end through the CLI: a tiny model of our own, and a user's own Brevitas export."""
+
+import json
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+from sbn_hw.cli import main
+from sbn_hw.export import load_onnx, run_qonnx
+from tests.helpers import UserMLP, export_user_model, randomize_bn
+
+
+def cli(args, monkeypatch):
+    monkeypatch.setattr(sys, "argv", ["sbn-hw", *map(str, args)])
+    try:
+        main()
+    except SystemExit as e:
+        assert e.code == 0, f"sbn-hw {' '.join(map(str, args))} exited {e.code}"
+
+
+def test_tiny_build_is_bit_exact_and_reported(tmp_path, monkeypatch):
+    out = tmp_path / "b"
+    cli(["build", "--dataset", "digits", "--model", "tfc", "--epochs", "3", "--target-cycles", "128",
+         "--max-frames", "40", "--out", out], monkeypatch)
+    rep = json.loads((out / "report.json").read_text())
+    assert rep["frames_simulated"] == 40 and rep["mismatches"] == 0
+    cpf = rep["cycles_per_frame"]
+    assert abs(cpf["measured"] - cpf["analytic"]) <= 0.05 * cpf["analytic"]
+    acc = rep["accuracy"]
+    assert acc["hardened"] == acc["qonnx"] == acc["golden"]
+    assert rep["resources"]["lut"] > 0 and len(rep["resources_per_layer"]) == 4
+    assert rep["frames_checked_against_finn"] == 360
+    for f in ("report.md", "training.png", "resources.png", "cycles.png", "compile/finn_hw.onnx",
+              "compile/folding.json", "export/model.qonnx.onnx"):
+        assert (out / f).is_file(), f
+    # Stages re-run on their own from the build directory.
+    cli(["simulate", "--out", out, "--max-frames", "10", "--stall", "0.5"], monkeypatch)
+    assert json.loads((out / "simulate" / "stage.json").read_text())["mismatches"] == 0
+
+
+@pytest.mark.parametrize("dtype,scale,input_quant", [("UINT8", 1 / 255, False), ("BIPOLAR", 1.0, True)])
+def test_user_brevitas_model(tmp_path, monkeypatch, dtype, scale, input_quant):
+    """A model built outside sbn-hw (dropout and all): compile, then simulate the user's .npy."""
+    torch.manual_seed(5)
+    m = UserMLP([32, 16, 16, 6], dropout=0.3, input_quant=input_quant)
+    randomize_bn(m, np.random.default_rng(5))
+    onnx = export_user_model(m, 32, tmp_path / "user.onnx")
+    out = tmp_path / "b"
+    folding = tmp_path / "fold.json"
+    folding.write_text(json.dumps({"MVAU_0": {"PE": 4, "SIMD": 8}, "MVAU_1": {"PE": 2, "SIMD": 4}, "MVAU_2": {"PE": 3, "SIMD": 2}}))
+    args = ["compile", "--onnx", onnx, "--input-dtype", dtype, "--folding", folding, "--out", out]
+    if dtype != "BIPOLAR":
+        args += ["--input-scale", scale]
+    cli(args, monkeypatch)
+    rng = np.random.default_rng(6)
+    x = (rng.integers(0, 2, (25, 32)) * 2 - 1.0) if dtype == "BIPOLAR" else rng.integers(0, 256, (25, 32)) * scale
+    np.save(tmp_path / "x.npy", x.astype(np.float32))
+    cli(["simulate", "--out", out, "--inputs", tmp_path / "x.npy", "--outputs", tmp_path / "y.npy"], monkeypatch)
+    y = np.load(tmp_path / "y.npy")
+    q = run_qonnx(load_onnx(onnx), x.astype(np.float32))
+    np.testing.assert_allclose(y, q, rtol=1e-4, atol=1e-4)
+    rec = json.loads((out / "simulate" / "stage.json").read_text())
+    assert rec["mismatches"] == 0 and rec["frames_simulated"] == 25
