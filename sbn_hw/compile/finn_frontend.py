@@ -32,6 +32,18 @@ def check_supported_ops(model) -> None:
             )
 
 
+def _give_gemm_a_bias(model):
+    """qonnx's GemmToMatMul needs Gemm's optional C input (torch's dynamo exporter leaves it out
+    for bias-free Linear layers): add a zero bias, which streamlining later removes."""
+    for n in model.graph.node:
+        if n.op_type == "Gemm" and len(n.input) == 2:
+            shape = model.get_tensor_shape(n.output[0])
+            name = model.make_new_valueinfo_name()
+            model.set_initializer(name, np.zeros(shape[-1:], dtype=np.float32))
+            n.input.append(name)
+    return model
+
+
 def _tidy(model):
     from qonnx.transformation.fold_constants import FoldConstants
     from qonnx.transformation.general import GiveReadableTensorNames, GiveUniqueNodeNames, RemoveStaticGraphInputs
@@ -135,7 +147,7 @@ def qonnx_to_finn_hw(model, input_dtype: str = "UINT8", input_scale: float = 1.0
         raise SbnHwError(f"input scale must be > 0, got {input_scale}")
     check_supported_ops(model)
     model = cleanup_model(model)
-    model = _flatten_input(_tidy(model.transform(GemmToMatMul())))
+    model = _flatten_input(_tidy(_give_gemm_a_bias(_tidy(model)).transform(GemmToMatMul())))
     model = _tidy(model.transform(ConvertQONNXtoFINN()))
     model = _drop_bipolar_input_threshold(model, input_dtype)
     if input_dtype == "BIPOLAR":

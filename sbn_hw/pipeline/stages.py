@@ -273,7 +273,7 @@ def run_simulate(out: Path, inputs: Path | None = None, outputs: Path | None = N
     console.print(f"  {r.frames} frames, {r.mismatch_count} mismatches; {r.cycles_per_frame:.1f} cycles/frame "
                   f"(analytic {analytic}), {rec['fps_at_100mhz']:.0f} frames/s at 100 MHz")
     if abs(r.cycles_per_frame - analytic) > 0.05 * analytic:
-        console.print(f"  [yellow]warning[/]: measured cycles per frame is not within 5% of the analytic bound")
+        console.print("  [yellow]warning[/]: measured cycles per frame is not within 5% of the analytic bound")
     scores = host_scores(accel, r.outputs)
     if labels is not None:
         rec["accuracy_rtl"] = float((scores.argmax(1) == labels).mean())

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
@@ -89,7 +89,3 @@ def train(cfg: TrainConfig, data: Dataset, on_epoch=None) -> TrainResult:
             on_epoch(rec)
     model.eval()
     return TrainResult(model, cfg, history, time.time() - t0)
-
-
-def config_dict(cfg: TrainConfig) -> dict:
-    return asdict(cfg)

@@ -59,7 +59,7 @@ def simulate(
     try:
         run_cocotb(rtl.sources, rtl.top, "test_accelerator", SIM_DIR / "accelerator", sim_dir / "verilator", {},
                    {"SBN_BENCH_DATA": str(data)}, run_dir=rtl.directory)
-    except SbnHwError as e:
+    except SbnHwError:
         if result_path.exists():
             r = json.loads(result_path.read_text())
             if r["mismatches"]:

@@ -4,8 +4,6 @@ import json
 import sys
 
 import numpy as np
-import pytest
-import torch
 from brevitas.nn import QuantLinear
 from brevitas.quant import Int8WeightPerTensorFloat
 from torch import nn

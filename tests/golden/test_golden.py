@@ -21,13 +21,18 @@ def test_xnor_popcount_is_bipolar_dot(k):
     np.testing.assert_array_equal(2 * xnor_popcount(a.astype(np.uint8), w.astype(np.uint8)) - k, dot)
 
 
-@pytest.mark.parametrize("dtype,scale,input_quant", [("UINT8", 1 / 255, False), ("BIPOLAR", 1.0, True), ("INT4", 0.25, False)])
-def test_golden_equals_finn_and_qonnx_every_frame(tmp_path, dtype, scale, input_quant):
+@pytest.mark.parametrize("dtype,scale,input_quant,dynamo", [
+    ("UINT8", 1 / 255, False, False),
+    ("BIPOLAR", 1.0, True, False),
+    ("INT4", 0.25, False, False),
+    ("UINT8", 1 / 255, False, True),  # torch's default exporter: Gemm nodes, external weights file
+])
+def test_golden_equals_finn_and_qonnx_every_frame(tmp_path, dtype, scale, input_quant, dynamo):
     torch.manual_seed(0)
     rng = np.random.default_rng(1)
     m = UserMLP([20, 16, 12, 5], input_quant=input_quant)
     randomize_bn(m, rng)
-    path = export_user_model(m, 20, tmp_path / "m.onnx")
+    path = export_user_model(m, 20, tmp_path / "m.onnx", dynamo=dynamo)
     finn = qonnx_to_finn_hw(load_onnx(path), dtype, scale)
     accel = finn_hw_to_accelerator(finn, dtype, scale)
     lo, hi = (0, 1) if dtype == "BIPOLAR" else {"UINT8": (0, 255), "INT4": (-8, 7)}[dtype]

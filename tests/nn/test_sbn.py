@@ -27,7 +27,6 @@ def test_bad_schedule():
 def test_converges_to_sign_as_nu_grows():
     torch.manual_seed(0)
     lin = SelfBinarizingLinear(32, 8)
-    x = torch.randn(16, 32)
     act = SelfBinarizingActivation()
     errs = []
     for nu in (1, 10, 100, 1e4):
