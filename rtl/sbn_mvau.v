@@ -107,34 +107,54 @@ module sbn_mvau #(
 
     // ---- execute stage ----------------------------------------------------------------------
     // Per PE, the SIMD products are summed by a balanced adder tree of depth log2(SIMD): level 0
-    // holds the SIMD_P2 products (zero padded), level l+1 the pairwise sums of level l.
+    // holds the SIMD_P2 products (zero padded), level l+1 the pairwise sums of level l. Each level
+    // is one bit wider than the one below (never wider than the accumulator), which keeps the
+    // wide integer first layer small.
     localparam LOG_SIMD = $clog2(SIMD);
     localparam SIMD_P2  = 1 << LOG_SIMD;
+    localparam LEAF_W   = MODE_XNOR ? 1 : IN_BITS + 1;   // one product: a bit, or +-x
+    localparam SIGNED_T = MODE_XNOR ? 0 : 1;             // tree values are signed in integer mode
     wire [SIMD*IN_BITS-1:0] b_in = b_from_stream ? b_stream : b_buf;
     wire [PE*ACC_W-1:0] partial;
     genvar gp, gl, gi;
     generate for (gp = 0; gp < PE; gp = gp + 1) begin : g_pe
         for (gl = 0; gl <= LOG_SIMD; gl = gl + 1) begin : g_lvl
-            wire [(SIMD_P2 >> gl)*ACC_W-1:0] v;
+            localparam LW  = (LEAF_W + gl < ACC_W) ? LEAF_W + gl : ACC_W;          // this level
+            localparam LWP = (LEAF_W + gl - 1 < ACC_W) ? LEAF_W + gl - 1 : ACC_W;  // level below
+            wire [(SIMD_P2 >> gl)*LW-1:0] v;
             if (gl == 0) begin : g_products
                 for (gi = 0; gi < SIMD_P2; gi = gi + 1) begin : g_leaf
                     if (gi >= SIMD) begin : g_pad
-                        assign v[gi*ACC_W +: ACC_W] = {ACC_W{1'b0}};
+                        assign v[gi*LW +: LW] = {LW{1'b0}};
                     end else if (MODE_XNOR) begin : g_xnor
-                        assign v[gi*ACC_W +: ACC_W] = {{(ACC_W-1){1'b0}}, ~(b_in[gi] ^ b_w[gp*SIMD+gi])};
+                        assign v[gi*LW +: LW] = ~(b_in[gi] ^ b_w[gp*SIMD+gi]);
                     end else begin : g_int
-                        wire [ACC_W-1:0] xv = {{(ACC_W-IN_BITS){IN_SIGNED ? b_in[gi*IN_BITS+IN_BITS-1] : 1'b0}},
-                                               b_in[gi*IN_BITS +: IN_BITS]};
-                        assign v[gi*ACC_W +: ACC_W] = b_w[gp*SIMD+gi] ? xv : (~xv + 1'b1);
+                        // x widened by one bit (sign or zero) so that -x always fits.
+                        wire [LW-1:0] xv = {IN_SIGNED ? b_in[gi*IN_BITS+IN_BITS-1] : 1'b0, b_in[gi*IN_BITS +: IN_BITS]};
+                        assign v[gi*LW +: LW] = b_w[gp*SIMD+gi] ? xv : (~xv + 1'b1);
                     end
                 end
             end else begin : g_sums
                 for (gi = 0; gi < (SIMD_P2 >> gl); gi = gi + 1) begin : g_add
-                    assign v[gi*ACC_W +: ACC_W] = g_lvl[gl-1].v[(2*gi)*ACC_W +: ACC_W] + g_lvl[gl-1].v[(2*gi+1)*ACC_W +: ACC_W];
+                    wire [LWP-1:0] a = g_lvl[gl-1].v[(2*gi)*LWP +: LWP];
+                    wire [LWP-1:0] b = g_lvl[gl-1].v[(2*gi+1)*LWP +: LWP];
+                    // Operands widen to LW: sign-extended in integer mode, zero-extended for XNOR.
+                    if (SIGNED_T) begin : g_s
+                        assign v[gi*LW +: LW] = $signed(a) + $signed(b);
+                    end else begin : g_u
+                        assign v[gi*LW +: LW] = a + b;
+                    end
                 end
             end
         end
-        assign partial[gp*ACC_W +: ACC_W] = g_lvl[LOG_SIMD].v[0 +: ACC_W];
+        // Extend the tree's root to the accumulator width.
+        localparam RW = (LEAF_W + LOG_SIMD < ACC_W) ? LEAF_W + LOG_SIMD : ACC_W;
+        wire [RW-1:0] root = g_lvl[LOG_SIMD].v[0 +: RW];
+        if (SIGNED_T) begin : g_root_s
+            assign partial[gp*ACC_W +: ACC_W] = $signed(root);
+        end else begin : g_root_u
+            assign partial[gp*ACC_W +: ACC_W] = root;
+        end
     end endgenerate
 
     reg  [PE*ACC_W-1:0] acc_q;
