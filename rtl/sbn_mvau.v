@@ -106,56 +106,31 @@ module sbn_mvau #(
     end
 
     // ---- execute stage ----------------------------------------------------------------------
-    // Per PE, the SIMD products are summed by a balanced adder tree of depth log2(SIMD): level 0
-    // holds the SIMD_P2 products (zero padded), level l+1 the pairwise sums of level l. Each level
-    // is one bit wider than the one below (never wider than the accumulator), which keeps the
-    // wide integer first layer small.
-    localparam LOG_SIMD = $clog2(SIMD);
-    localparam SIMD_P2  = 1 << LOG_SIMD;
-    localparam LEAF_W   = MODE_XNOR ? 1 : IN_BITS + 1;   // one product: a bit, or +-x
-    localparam SIGNED_T = MODE_XNOR ? 0 : 1;             // tree values are signed in integer mode
+    // Per PE, the SIMD products are summed by a balanced adder tree (rtl/sbn_adder_tree.v):
+    //   XNOR mode:    partial = popcount(XNOR(x, w));
+    //   integer mode: partial = sum(w ? x : -x)  (x widened by one bit so that -x always fits).
+    // (Measured with Yosys: gating, 2*sum(w ? x : 0) - sum(x), costs more LUTs than add/sub leaves.)
+    localparam X_W = IN_BITS + 1;
     wire [SIMD*IN_BITS-1:0] b_in = b_from_stream ? b_stream : b_buf;
     wire [PE*ACC_W-1:0] partial;
-    genvar gp, gl, gi;
-    generate for (gp = 0; gp < PE; gp = gp + 1) begin : g_pe
-        for (gl = 0; gl <= LOG_SIMD; gl = gl + 1) begin : g_lvl
-            localparam LW  = (LEAF_W + gl < ACC_W) ? LEAF_W + gl : ACC_W;          // this level
-            localparam LWP = (LEAF_W + gl - 1 < ACC_W) ? LEAF_W + gl - 1 : ACC_W;  // level below
-            wire [(SIMD_P2 >> gl)*LW-1:0] v;
-            if (gl == 0) begin : g_products
-                for (gi = 0; gi < SIMD_P2; gi = gi + 1) begin : g_leaf
-                    if (gi >= SIMD) begin : g_pad
-                        assign v[gi*LW +: LW] = {LW{1'b0}};
-                    end else if (MODE_XNOR) begin : g_xnor
-                        assign v[gi*LW +: LW] = ~(b_in[gi] ^ b_w[gp*SIMD+gi]);
-                    end else begin : g_int
-                        // x widened by one bit (sign or zero) so that -x always fits.
-                        wire [LW-1:0] xv = {IN_SIGNED ? b_in[gi*IN_BITS+IN_BITS-1] : 1'b0, b_in[gi*IN_BITS +: IN_BITS]};
-                        assign v[gi*LW +: LW] = b_w[gp*SIMD+gi] ? xv : (~xv + 1'b1);
-                    end
+    genvar gp, gi;
+    generate
+        for (gp = 0; gp < PE; gp = gp + 1) begin : g_pe
+            if (MODE_XNOR) begin : g_xnor
+                wire [SIMD-1:0] match = ~(b_in[SIMD-1:0] ^ b_w[gp*SIMD +: SIMD]);
+                sbn_adder_tree #(.N(SIMD), .IN_W(1), .OUT_W(ACC_W), .SIGNED(0)) u_pop (
+                    .in_data(match), .sum(partial[gp*ACC_W +: ACC_W]));
+            end else begin : g_int
+                wire [SIMD*X_W-1:0] prod;
+                for (gi = 0; gi < SIMD; gi = gi + 1) begin : g_prod
+                    wire [X_W-1:0] x = {IN_SIGNED ? b_in[gi*IN_BITS+IN_BITS-1] : 1'b0, b_in[gi*IN_BITS +: IN_BITS]};
+                    assign prod[gi*X_W +: X_W] = b_w[gp*SIMD+gi] ? x : (~x + 1'b1);
                 end
-            end else begin : g_sums
-                for (gi = 0; gi < (SIMD_P2 >> gl); gi = gi + 1) begin : g_add
-                    wire [LWP-1:0] a = g_lvl[gl-1].v[(2*gi)*LWP +: LWP];
-                    wire [LWP-1:0] b = g_lvl[gl-1].v[(2*gi+1)*LWP +: LWP];
-                    // Operands widen to LW: sign-extended in integer mode, zero-extended for XNOR.
-                    if (SIGNED_T) begin : g_s
-                        assign v[gi*LW +: LW] = $signed(a) + $signed(b);
-                    end else begin : g_u
-                        assign v[gi*LW +: LW] = a + b;
-                    end
-                end
+                sbn_adder_tree #(.N(SIMD), .IN_W(X_W), .OUT_W(ACC_W), .SIGNED(1)) u_sum (
+                    .in_data(prod), .sum(partial[gp*ACC_W +: ACC_W]));
             end
         end
-        // Extend the tree's root to the accumulator width.
-        localparam RW = (LEAF_W + LOG_SIMD < ACC_W) ? LEAF_W + LOG_SIMD : ACC_W;
-        wire [RW-1:0] root = g_lvl[LOG_SIMD].v[0 +: RW];
-        if (SIGNED_T) begin : g_root_s
-            assign partial[gp*ACC_W +: ACC_W] = $signed(root);
-        end else begin : g_root_u
-            assign partial[gp*ACC_W +: ACC_W] = root;
-        end
-    end endgenerate
+    endgenerate
 
     reg  [PE*ACC_W-1:0] acc_q;
     reg  [PE*ACC_W-1:0] acc_next;

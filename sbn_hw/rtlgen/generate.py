@@ -13,7 +13,7 @@ from sbn_hw import SbnHwError
 from sbn_hw.compile.accel import Accelerator, LayerSpec
 
 RTL_LIBRARY = Path(__file__).resolve().parents[2] / "rtl"
-LIBRARY_FILES = ("sbn_mvau.v", "axis_fifo.v", "axis_dwc.v")
+LIBRARY_FILES = ("sbn_mvau.v", "sbn_adder_tree.v", "axis_fifo.v", "axis_dwc.v")
 TOP_NAME = "sbn_accel_top"
 
 
@@ -91,7 +91,7 @@ def _layer_wrapper(i: int, l: LayerSpec, plist: str) -> str:
     in_w, out_w = l.simd * l.in_bits, l.pe * l.out_bits
     return (
         f"\n// {l.name} as its own module (per-layer resource reports).\n"
-        f"module {TOP_NAME}_layer{i} (\n    input wire clk, input wire rst,\n"
+        f"(* keep_hierarchy *)\nmodule {TOP_NAME}_layer{i} (\n    input wire clk, input wire rst,\n"
         f"    input wire [{in_w - 1}:0] s_axis_tdata, input wire s_axis_tvalid, output wire s_axis_tready,\n"
         f"    output wire [{out_w - 1}:0] m_axis_tdata, output wire m_axis_tvalid, input wire m_axis_tready\n);\n"
         f"    sbn_mvau #(\n{plist}\n    ) u_mvau (\n        .clk(clk), .rst(rst),\n"

@@ -48,6 +48,6 @@ def test_sbn_mvau(case, tmp_path_factory):
     np.savez(d / "data.npz", meta=np.array(json.dumps(meta)), x=x, y=y)
     params = layer_params(layer, str(d / "w.mem"), str(d / "t.mem"))
     run_cocotb(
-        [RTL_LIBRARY / "sbn_mvau.v"], "sbn_mvau", "test_sbn_mvau", SIM_DIR / "sbn_mvau",
+        [RTL_LIBRARY / "sbn_mvau.v", RTL_LIBRARY / "sbn_adder_tree.v"], "sbn_mvau", "test_sbn_mvau", SIM_DIR / "sbn_mvau",
         d / f"build_{build_key(params)}", params, {"SBN_TEST_DATA": str(d / "data.npz")},
     )

@@ -1,4 +1,5 @@
-"""Sweep the stream plumbing (rtl/axis_fifo.v, rtl/axis_dwc.v) under Verilator, backpressure on."""
+"""Sweep the stream plumbing (rtl/axis_fifo.v, rtl/axis_dwc.v) under Verilator, backpressure on,
+and the combinational rtl/sbn_adder_tree.v."""
 
 import pytest
 
@@ -19,3 +20,11 @@ def test_axis_dwc(ew, in_n, out_n, tmp_path):
     run_cocotb([RTL_LIBRARY / "axis_dwc.v"], "axis_dwc", "test_axis_dwc", SIM_DIR / "axis_dwc",
                tmp_path / build_key(params), params,
                {"SBN_EW": str(ew), "SBN_IN_N": str(in_n), "SBN_OUT_N": str(out_n)})
+
+
+@pytest.mark.parametrize("n,in_w,out_w,signed", [(1, 1, 2, 0), (7, 1, 3, 0), (5, 9, 13, 1), (16, 4, 9, 1)])
+def test_sbn_adder_tree(n, in_w, out_w, signed, tmp_path):
+    params = {"N": n, "IN_W": in_w, "OUT_W": out_w, "SIGNED": signed}
+    run_cocotb([RTL_LIBRARY / "sbn_adder_tree.v"], "sbn_adder_tree", "test_sbn_adder_tree", SIM_DIR / "sbn_adder_tree",
+               tmp_path / build_key(params), params,
+               {"SBN_N": str(n), "SBN_IN_W": str(in_w), "SBN_OUT_W": str(out_w), "SBN_SIGNED": str(signed)})

@@ -1,0 +1,50 @@
+// sbn_adder_tree: combinational sum of N values by a balanced tree of depth ceil(log2(N)).
+// Each level is one bit wider than the level below (capped at OUT_W), so narrow inputs make a
+// narrow tree. Values are two's complement when SIGNED=1, unsigned otherwise.
+module sbn_adder_tree #(
+    parameter N      = 8,   // number of values to add (>= 1)
+    parameter IN_W   = 1,   // bits per value
+    parameter OUT_W  = 4,   // bits of the sum (must hold it; >= IN_W)
+    parameter SIGNED = 0    // 1: values and sum are two's complement
+) (
+    input  wire [N*IN_W-1:0] in_data,   // value i at bits [i*IN_W +: IN_W]
+    output wire [OUT_W-1:0]  sum
+);
+    localparam LOG_N = $clog2(N);
+    localparam N_P2  = 1 << LOG_N;
+    genvar gl, gi;
+    generate
+        for (gl = 0; gl <= LOG_N; gl = gl + 1) begin : g_lvl
+            localparam LW  = (IN_W + gl < OUT_W) ? IN_W + gl : OUT_W;           // this level
+            localparam LWP = (IN_W + gl - 1 < OUT_W) ? IN_W + gl - 1 : OUT_W;   // level below
+            wire [(N_P2 >> gl)*LW-1:0] v;
+            if (gl == 0) begin : g_leaves
+                for (gi = 0; gi < N_P2; gi = gi + 1) begin : g_leaf
+                    if (gi < N) begin : g_in
+                        assign v[gi*LW +: LW] = in_data[gi*IN_W +: IN_W];
+                    end else begin : g_pad
+                        assign v[gi*LW +: LW] = {LW{1'b0}};
+                    end
+                end
+            end else begin : g_sums
+                for (gi = 0; gi < (N_P2 >> gl); gi = gi + 1) begin : g_add
+                    wire [LWP-1:0] a = g_lvl[gl-1].v[(2*gi)*LWP +: LWP];
+                    wire [LWP-1:0] b = g_lvl[gl-1].v[(2*gi+1)*LWP +: LWP];
+                    // Widen by sign extension (SIGNED) or zero extension before adding.
+                    if (SIGNED) begin : g_s
+                        assign v[gi*LW +: LW] = $signed(a) + $signed(b);
+                    end else begin : g_u
+                        assign v[gi*LW +: LW] = a + b;
+                    end
+                end
+            end
+        end
+        localparam RW = (IN_W + LOG_N < OUT_W) ? IN_W + LOG_N : OUT_W;
+        wire [RW-1:0] root = g_lvl[LOG_N].v[0 +: RW];
+        if (SIGNED) begin : g_root_s
+            assign sum = $signed(root);
+        end else begin : g_root_u
+            assign sum = root;
+        end
+    endgenerate
+endmodule
