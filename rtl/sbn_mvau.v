@@ -1,8 +1,11 @@
 // sbn_mvau: folded matrix-vector-threshold unit for binary neural networks.
 //
-// Computes, for each of MH outputs o, an accumulator over MW inputs:
-//   MODE_XNOR=1: acc_o = popcount(XNOR(x, w_o))           (1-bit inputs, 1-bit weights, 1 = +1)
-//   MODE_XNOR=0: acc_o = sum_i (w_oi ? +x_i : -x_i)        (IN_BITS-bit integer inputs, bipolar weights)
+// Computes, for each of MH outputs o, an accumulator over MW inputs (weight bit w, input x):
+//   MODE=0 int:     acc_o = sum_i (w_oi ? +x_i : -x_i)           IN_BITS-bit integers x bipolar weights
+//   MODE=1 xnor:    acc_o = popcount(XNOR(x, w_o))               bipolar x bipolar (1 = +1)
+//   MODE=2 and_act: acc_o = 2*popcount(x AND w_o) - popcount(x)  binary {0,1} x bipolar (Si-BNN)
+//   MODE=3 and_w:   acc_o = popcount(x AND w_o)                  bipolar x binary {0,1} (SiMaN; the
+//                   per-output constant popcount(w_o) is folded into the thresholds)
 // and emits either one bit per output (acc >= T, or acc <= T when the channel's LE flag is set)
 // or, with HAS_THRESH=0, the accumulator itself.
 //
@@ -16,10 +19,10 @@ module sbn_mvau #(
     parameter MH          = 64,   // outputs per vector
     parameter PE          = 1,    // outputs computed in parallel; must divide MH
     parameter SIMD        = 1,    // inputs consumed per cycle; must divide MW
-    parameter MODE_XNOR   = 1,    // 1: XNOR-popcount on bits; 0: integer inputs times bipolar weights
-    parameter IN_BITS     = 1,    // bits per input element (1 when MODE_XNOR=1)
-    parameter IN_SIGNED   = 0,    // integer inputs are two's complement (MODE_XNOR=0 only)
-    parameter ACC_BITS    = 7,    // accumulator width: unsigned for XNOR, two's complement otherwise
+    parameter MODE        = 1,    // 0 int, 1 xnor, 2 and_act, 3 and_w (see above)
+    parameter IN_BITS     = 1,    // bits per input element (1 unless MODE=0)
+    parameter IN_SIGNED   = 0,    // integer inputs are two's complement (MODE=0 only)
+    parameter ACC_BITS    = 7,    // accumulator width: unsigned for MODE 1/3, two's complement for 0/2
     parameter HAS_THRESH  = 1,    // 1: one output bit per channel; 0: output the accumulators
     parameter TH_BITS     = 9,    // two's complement threshold width
     parameter WEIGHT_FILE = "",   // $readmemh: (MH/PE)*(MW/SIMD) words of PE*SIMD bits (required)
@@ -106,21 +109,23 @@ module sbn_mvau #(
     end
 
     // ---- execute stage ----------------------------------------------------------------------
-    // Per PE, the SIMD products are summed by a balanced adder tree (rtl/sbn_adder_tree.v):
-    //   XNOR mode:    partial = popcount(XNOR(x, w));
-    //   integer mode: partial = sum(w ? x : -x)  (x widened by one bit so that -x always fits).
+    // Per PE, the SIMD products are summed by a balanced adder tree (rtl/sbn_adder_tree.v).
+    // Integer mode: leaves are w ? x : -x (x widened by one bit so that -x always fits).
     // (Measured with Yosys: gating, 2*sum(w ? x : 0) - sum(x), costs more LUTs than add/sub leaves.)
     localparam X_W = IN_BITS + 1;
     wire [SIMD*IN_BITS-1:0] b_in = b_from_stream ? b_stream : b_buf;
     wire [PE*ACC_W-1:0] partial;
+    wire [ACC_W-1:0]    x_ones;   // popcount of the input bits (and_act correction, shared by all PEs)
     genvar gp, gi;
     generate
+        if (MODE == 2) begin : g_x_ones
+            sbn_adder_tree #(.N(SIMD), .IN_W(1), .OUT_W(ACC_W), .SIGNED(0)) u_ones (
+                .in_data(b_in[SIMD-1:0]), .sum(x_ones));
+        end else begin : g_no_x_ones
+            assign x_ones = {ACC_W{1'b0}};
+        end
         for (gp = 0; gp < PE; gp = gp + 1) begin : g_pe
-            if (MODE_XNOR) begin : g_xnor
-                wire [SIMD-1:0] match = ~(b_in[SIMD-1:0] ^ b_w[gp*SIMD +: SIMD]);
-                sbn_adder_tree #(.N(SIMD), .IN_W(1), .OUT_W(ACC_W), .SIGNED(0)) u_pop (
-                    .in_data(match), .sum(partial[gp*ACC_W +: ACC_W]));
-            end else begin : g_int
+            if (MODE == 0) begin : g_int
                 wire [SIMD*X_W-1:0] prod;
                 for (gi = 0; gi < SIMD; gi = gi + 1) begin : g_prod
                     wire [X_W-1:0] x = {IN_SIGNED ? b_in[gi*IN_BITS+IN_BITS-1] : 1'b0, b_in[gi*IN_BITS +: IN_BITS]};
@@ -128,6 +133,13 @@ module sbn_mvau #(
                 end
                 sbn_adder_tree #(.N(SIMD), .IN_W(X_W), .OUT_W(ACC_W), .SIGNED(1)) u_sum (
                     .in_data(prod), .sum(partial[gp*ACC_W +: ACC_W]));
+            end else begin : g_bits
+                // One bit per lane: XNOR (mode 1) or AND (modes 2, 3), then popcount.
+                wire [SIMD-1:0] lane = (MODE == 1) ? ~(b_in[SIMD-1:0] ^ b_w[gp*SIMD +: SIMD])
+                                                   :  (b_in[SIMD-1:0] & b_w[gp*SIMD +: SIMD]);
+                wire [ACC_W-1:0] count;
+                sbn_adder_tree #(.N(SIMD), .IN_W(1), .OUT_W(ACC_W), .SIGNED(0)) u_pop (.in_data(lane), .sum(count));
+                assign partial[gp*ACC_W +: ACC_W] = (MODE == 2) ? (count << 1) - x_ones : count;
             end
         end
     endgenerate

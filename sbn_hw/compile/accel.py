@@ -22,7 +22,13 @@ INPUT_DTYPES: dict[str, tuple[int, int]] = {
     "INT8": (-128, 127),
 }
 
-MODES = ("xnor", "int")  # xnor: bipolar x bipolar via XNOR-popcount; int: integer x bipolar
+# How a layer multiplies (see docs/ENCODINGS.md); a 1-bit value travels as one bit.
+#   xnor:    bipolar act x bipolar weight: acc = popcount(XNOR(a, w))          in [0, MW]
+#   int:     integer act x bipolar weight: acc = sum(w ? x : -x)               (first layers)
+#   and_act: binary act {0,1} x bipolar weight: acc = 2*popcount(a AND w) - popcount(a)  (Si-BNN)
+#   and_w:   bipolar act x binary weight {0,1}: acc = popcount(a AND w)        in [0, MW]  (SiMaN)
+MODES = ("xnor", "int", "and_act", "and_w")
+BIT_MODES = ("xnor", "and_act", "and_w")  # inputs are single bits
 
 
 def bits_for_range(lo: int, hi: int) -> tuple[int, bool]:
@@ -37,8 +43,7 @@ def bits_for_range(lo: int, hi: int) -> tuple[int, bool]:
 class LayerSpec:
     """One matrix-vector-threshold layer, folded PE x SIMD.
 
-    Accumulator per output o: xnor mode: popcount(XNOR(a, w_o)) in [0, mw];
-    int mode: sum_i x_i * (+1 if w_oi else -1). With thresholds the output bit is
+    Accumulator per output o depends on `mode` (see MODES). With thresholds the output bit is
     (acc >= T_o), or (acc <= T_o) where threshold_le[o]; without, the output is acc itself.
     """
 
@@ -50,7 +55,7 @@ class LayerSpec:
     mode: str
     in_min: int  # input element range (bits for xnor mode)
     in_max: int
-    weights: np.ndarray  # (mh, mw) uint8, 1 means +1
+    weights: np.ndarray  # (mh, mw) uint8: 1 means +1 (0 means -1), or 1/0 in and_w mode
     thresholds: np.ndarray | None = None  # (mh,) int64
     threshold_le: np.ndarray | None = field(default=None)  # (mh,) bool
 
@@ -87,8 +92,10 @@ class LayerSpec:
 
     @property
     def acc_range(self) -> tuple[int, int]:
-        if self.mode == "xnor":
+        if self.mode in ("xnor", "and_w"):
             return 0, self.mw
+        if self.mode == "and_act":
+            return -self.mw, self.mw
         m = self.mw * max(abs(self.in_min), abs(self.in_max))
         return -m, m
 

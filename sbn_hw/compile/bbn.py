@@ -18,16 +18,20 @@ def bn_sign_thresholds(
     var: np.ndarray,
     eps: float,
     z_scale: float,
-    z_offset: float,
+    z_offset,
     acc_range: tuple[int, int],
+    level: float = 0.0,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Integer thresholds and compare direction for sign(BN(z)) with z = acc * z_scale + z_offset.
+    """Integer thresholds and compare direction for [BN(z) >= level] with z = acc * z_scale + z_offset.
 
-    xnor layers: z = 2*popcount - K  (z_scale=2, z_offset=-K); int layers: z = acc * input_scale.
+    xnor layers: z = 2*popcount - K  (z_scale=2, z_offset=-K); int layers: z = acc * input_scale;
+    and_act: z = acc; and_w: z = 2*acc - popcount(w_o) (z_offset per channel).
+    level 0 is sign(); level 0.5 is a {0,1} activation rounding BN(z).
     Returns (thresholds int64, le bool): out = acc >= T, or acc <= T where le.
     """
     g = np.asarray(gamma, np.float64)
-    t_z = np.asarray(mean, np.float64) - np.asarray(beta, np.float64) * np.sqrt(np.asarray(var, np.float64) + eps) / np.where(g == 0, 1, g)
+    beta = np.asarray(beta, np.float64) - level
+    t_z = np.asarray(mean, np.float64) - beta * np.sqrt(np.asarray(var, np.float64) + eps) / np.where(g == 0, 1, g)
     t_acc = (t_z - z_offset) / z_scale
     le = g < 0
     thr = np.where(le, np.floor(t_acc), np.ceil(t_acc))

@@ -199,6 +199,27 @@ def _tail_affine(model, tail, mh: int) -> tuple[np.ndarray, np.ndarray]:
     return scale, bias
 
 
+def layer_mode(xnor: bool, in_dtype: str, w_dtype: str) -> str:
+    """Our encoding for a FINN MVAU (binaryXnorMode, input and weight datatypes)."""
+    if xnor:
+        return "xnor"
+    if w_dtype in ("BINARY", "UINT1"):
+        if in_dtype != "BIPOLAR":
+            raise SbnHwError(f"{{0,1}} weights need bipolar inputs, got {in_dtype}")
+        return "and_w"
+    return "int"
+
+
+def finn_output_to_ours(layer, node_output_dtype: str, values: np.ndarray) -> np.ndarray:
+    """FINN's MVAU output in our terms: bits for thresholded layers (FINN may emit +-1), and the
+    accumulator for the last layer (FINN emits the dot product for {0,1} weights)."""
+    if layer.has_thresholds:
+        return (values > 0).astype(np.int64) if node_output_dtype == "BIPOLAR" else values
+    if layer.mode == "and_w":
+        return (values + layer.weights.sum(axis=1)) // 2
+    return values
+
+
 def finn_hw_to_accelerator(model, input_dtype: str, input_scale: float, name: str = "sbn_accel") -> Accelerator:
     """Read the MVAU chain of a FINN HW graph into the typed accelerator description."""
     from qonnx.custom_op.registry import getCustomOp
@@ -214,8 +235,9 @@ def finn_hw_to_accelerator(model, input_dtype: str, input_scale: float, name: st
         w = model.get_initializer(node.input[1]).T  # FINN stores (MW, MH)
         if wdt.name not in ("BINARY", "BIPOLAR"):
             raise SbnHwError(f"layer '{node.name}' has non-binary weights ({wdt.name}); quantize weights to 1 bit")
-        bits = (w > 0).astype(np.uint8)  # BINARY 1 / BIPOLAR +1 both mean +1
-        lo, hi = (0, 1) if xnor else (int(idt.min()), int(idt.max()))
+        bits = (w > 0).astype(np.uint8)  # BINARY 1 / BIPOLAR +1 both mean +1; {0,1} weights: 1
+        mode = layer_mode(xnor, idt.name, wdt.name)
+        lo, hi = (0, 1) if mode != "int" else (int(idt.min()), int(idt.max()))
         thr = le = None
         if op.get_nodeattr("noActivation") == 0:
             t = model.get_initializer(node.input[2])
@@ -224,14 +246,19 @@ def finn_hw_to_accelerator(model, input_dtype: str, input_scale: float, name: st
             t = np.broadcast_to(t[:, 0], (mh,))
             if not np.all(t == np.round(t)):
                 raise SbnHwError(f"layer '{node.name}' has non-integer thresholds after FINN rounding")
-            spec = LayerSpec(node.name, mw, mh, 1, 1, "xnor" if xnor else "int", lo, hi, bits)
+            if mode == "and_w":  # FINN thresholds the dot product 2*acc - popcount(w): move to acc units
+                t = np.ceil((t + bits.sum(axis=1)) / 2)
+            spec = LayerSpec(node.name, mw, mh, 1, 1, mode, lo, hi, bits)
             le = np.zeros(mh, dtype=bool)
             thr = clamp_thresholds(t, le, spec.acc_range)
         elif i != len(mvaus) - 1:
             raise SbnHwError(f"layer '{node.name}' has no activation but is not the last layer")
         layers.append(LayerSpec(node.name, mw, mh, op.get_nodeattr("PE"), op.get_nodeattr("SIMD"),
-                                "xnor" if xnor else "int", lo, hi, bits, thr, le))
+                                mode, lo, hi, bits, thr, le))
     scale, bias = _tail_affine(model, tail, layers[-1].mh)
+    last = layers[-1]
+    if last.mode == "and_w":  # FINN's last output is the dot product 2*acc - popcount(w)
+        scale, bias = 2 * scale, bias - scale * last.weights.sum(axis=1)
     return Accelerator(tuple(layers), input_dtype, float(input_scale), scale, bias, name)
 
 

@@ -32,6 +32,12 @@ def xnor_popcount(a_bits: np.ndarray, w_bits: np.ndarray) -> np.ndarray:
     return np.bitwise_count(x).sum(axis=2, dtype=np.int64) - pad
 
 
+def and_popcount(a_bits: np.ndarray, w_bits: np.ndarray) -> np.ndarray:
+    """(N, K) x (M, K) bits -> (N, M) popcount(AND) (zero padding adds nothing)."""
+    a, w = pack_bits(a_bits), pack_bits(w_bits)
+    return np.bitwise_count(a[:, None, :] & w[None, :, :]).sum(axis=2, dtype=np.int64)
+
+
 def accumulate(layer: LayerSpec, x: np.ndarray) -> np.ndarray:
     x = np.asarray(x, dtype=np.int64)
     if x.min(initial=layer.in_min) < layer.in_min or x.max(initial=layer.in_max) > layer.in_max:
@@ -41,6 +47,10 @@ def accumulate(layer: LayerSpec, x: np.ndarray) -> np.ndarray:
         )
     if layer.mode == "xnor":
         return xnor_popcount(x.astype(np.uint8), layer.weights)
+    if layer.mode == "and_act":  # the popcount(a) correction makes it the {0,1} x {-1,+1} dot product
+        return 2 * and_popcount(x.astype(np.uint8), layer.weights) - x.sum(axis=1, keepdims=True)
+    if layer.mode == "and_w":
+        return and_popcount(x.astype(np.uint8), layer.weights)
     return x @ (2 * layer.weights.astype(np.int64) - 1).T
 
 

@@ -16,6 +16,8 @@ def hard_sign(x: torch.Tensor) -> torch.Tensor:
 class SelfBinarizingLinear(nn.Linear):
     """Linear layer whose effective weight is tanh(nu * w_latent) (or sign(w) when hard)."""
 
+    weight_encoding = "bipolar"
+
     def __init__(self, in_features: int, out_features: int):
         super().__init__(in_features, out_features, bias=False)
         self.nu = 1.0
@@ -33,6 +35,8 @@ class SelfBinarizingLinear(nn.Linear):
 
 class SelfBinarizingActivation(nn.Module):
     """tanh(nu * x), or sign(x) when hard."""
+
+    output_encoding = "bipolar"
 
     def __init__(self):
         super().__init__()

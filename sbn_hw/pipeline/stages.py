@@ -19,31 +19,31 @@ from sbn_hw.pipeline.progress import console, progress_iter
 # ---------------------------------------------------------------------------------------- train
 
 
-def run_train(out: Path, cfg) -> dict:
-    import torch
-
+def run_train(out: Path, cfg, resume: bool = False) -> dict:
     from sbn_hw.data import load_dataset
     from sbn_hw.train import train
+    from sbn_hw.train.trainer import device
 
     bd = BuildDir(out)
-    d = bd.begin("train")
+    d = bd.stage_dir("train") if resume else bd.begin("train")
+    (d / "stage.json").unlink(missing_ok=True)
     data = load_dataset(cfg.dataset, seed=cfg.seed)
-    console.print(f"[bold]train[/] {cfg.model} on {cfg.dataset} ({len(data.x_train)} train / {len(data.x_test)} test, "
-                  f"input {cfg.input_mode}), {cfg.epochs} epochs, nu {cfg.nu0:g}->{cfg.nu_max:g} ({cfg.schedule})")
+    nu = f", nu {cfg.nu0:g}->{cfg.nu_max:g} ({cfg.schedule})" if cfg.method == "sbn" else ""
+    console.print(f"[bold]train[/] {cfg.method} {cfg.model} on {cfg.dataset} ({len(data.x_train)} train / "
+                  f"{len(data.x_test)} test, input {cfg.input_mode}), {cfg.epochs} epochs{nu} on {device()}"
+                  + (" [resuming]" if resume else ""))
+    ckpt = d / "checkpoint.pt"
     with console_progress("epochs", cfg.epochs) as step:
         def on_epoch(rec):
+            nu_txt = f", nu {rec['nu']:.1f}" if rec.get("nu") is not None else ""
             step(f"epoch {rec['epoch']}: loss {rec['loss']:.3f}, test acc {rec['test_acc']:.3f} "
-                 f"(hard {rec['test_acc_hard']:.3f}), nu {rec['nu']:.1f}")
-        result = train(cfg, data, on_epoch)
-    ckpt = d / "checkpoint.pt"
-    tmp = d / "checkpoint.pt.partial"
-    torch.save({"state_dict": result.model.state_dict(), "config": asdict(cfg), "history": result.history}, tmp)
-    os.replace(tmp, ckpt)
+                 f"(hard {rec['test_acc_hard']:.3f}){nu_txt}")
+        result = train(cfg, data, on_epoch, checkpoint=ckpt, resume=resume)
     last = result.history[-1]
     rec = {"config": asdict(cfg), "history": result.history, "accuracy_smooth": last["test_acc"],
            "seconds": result.seconds, "checkpoint": str(ckpt)}
     bd.finish("train", rec)
-    console.print(f"  smooth model at nu={last['nu']:g}: test accuracy {last['test_acc']:.4f}")
+    console.print(f"  trained model: test accuracy {last['test_acc']:.4f}")
     return rec
 
 
@@ -68,19 +68,19 @@ class console_progress:
 
 def load_trained(out: Path):
     """The trained smooth model, its config and the dataset, from the build directory."""
-    import torch
-
     from sbn_hw.data import load_dataset
     from sbn_hw.models import build_model
     from sbn_hw.nn import set_nu
     from sbn_hw.train import TrainConfig
 
+    from sbn_hw.train.trainer import load_checkpoint
+
     rec = BuildDir(out).record("train", required_by="export")
-    ckpt = torch.load(rec["checkpoint"], map_location="cpu", weights_only=True)
+    ckpt = load_checkpoint(rec["checkpoint"])
     cfg = TrainConfig(**ckpt["config"])
     data = load_dataset(cfg.dataset, seed=cfg.seed)
-    model = build_model(cfg.model, data.features, data.classes)
-    model.load_state_dict(ckpt["state_dict"])
+    model = build_model(cfg.model, data.features, data.classes, cfg.method)
+    model.load_state_dict(ckpt["model"])
     set_nu(model, cfg.nu_max)
     return model.eval(), cfg, data
 
@@ -113,7 +113,8 @@ def run_export(out: Path) -> dict:
     acc_hard = float((hard_out.argmax(1) == data.y_test).mean())
     if not np.array_equal(hard_out.argmax(1), sign_pred):
         raise SbnHwError("the Brevitas hardened model disagrees with the sign() version of the trained model: a hardening bug")
-    console.print(f"[bold]harden[/]: smooth (nu={cfg.nu_max:g}) {acc_smooth:.4f}, hardened {acc_hard:.4f}, "
+    what = f"smooth (nu={cfg.nu_max:g})" if cfg.method == "sbn" else "trained"
+    console.print(f"[bold]harden[/]: {what} {acc_smooth:.4f}, hardened {acc_hard:.4f}, "
                   f"agreement {float((smooth_pred == sign_pred).mean()):.4f}")
     path = export_model(hardened, data.features, d / "model.qonnx.onnx")
     console.print(f"[bold]export[/] QONNX -> {path}; executing it on {len(x)} test frames")
@@ -164,6 +165,9 @@ def finn_layer_outputs(finn_model, x_hw: np.ndarray, input_dtype: str) -> list[n
 
 def run_compile(out: Path, onnx: Path | None = None, input_dtype: str | None = None, input_scale: float | None = None,
                 folding: Path | None = None, target_cycles: int | None = None, check_frames: int = 64) -> dict:
+    from qonnx.custom_op.registry import getCustomOp
+
+    from sbn_hw.compile.finn_frontend import finn_output_to_ours
     from sbn_hw.compile.pipeline import compile_qonnx
     from sbn_hw.golden import compare_layer_outputs, run_accelerator
     from sbn_hw.golden.executor import host_scores
@@ -188,6 +192,7 @@ def run_compile(out: Path, onnx: Path | None = None, input_dtype: str | None = N
     for l in accel.layers:
         console.print(f"  {l.name}: {l.mw}x{l.mh} {l.mode}, PE={l.pe} SIMD={l.simd}, {l.cycles} cycles/frame"
                       + (", thresholds" if l.has_thresholds else ", integer output"))
+    own = own_encoding_description(out, accel) if labels is not None else None
     if x_hw is None:  # a user's model: check on random frames over the whole input range
         from sbn_hw.compile.accel import INPUT_DTYPES
 
@@ -195,12 +200,31 @@ def run_compile(out: Path, onnx: Path | None = None, input_dtype: str | None = N
         x_hw = np.random.default_rng(0).integers(lo, hi + 1, (check_frames, accel.in_features))
     golden = run_accelerator(accel, x_hw)
     finn = finn_layer_outputs(res.finn_model, x_hw, input_dtype)
-    for l, f, g in zip(accel.layers, finn, golden):
-        compare_layer_outputs(l.name, f, g, "FINN execution")
+    dtypes = [getCustomOp(n).get_nodeattr("outputDataType") for n in res.finn_model.get_nodes_by_op_type("MVAU")]
+    for l, f, g, dt in zip(accel.layers, finn, golden, dtypes):
+        compare_layer_outputs(l.name, finn_output_to_ours(l, dt, f), g, "FINN execution")
     console.print(f"  golden model == FINN execution on all {len(x_hw)} frames, every layer")
+    finn_matches_qonnx = None
+    if own is not None:
+        # The method's own encodings (AND-popcount) are derived from the hardened model. FINN
+        # 1.6.1 mis-converts unsigned 1-bit quantizers (its graph disagrees with QONNX), so the
+        # reference here is QONNX execution of the exported model on every test frame.
+        q = np.load(Path(bd.record("export")["onnx"]).parent / "qonnx_outputs.npy")
+        own_out = run_accelerator(own, x_hw)
+        s_own = host_scores(own, own_out[-1])
+        if not np.allclose(s_own, q, rtol=1e-4, atol=1e-4) or not np.array_equal(s_own.argmax(1), q.argmax(1)):
+            raise SbnHwError(f"the {own.layers[1].mode} accelerator disagrees with QONNX execution (max |diff| {np.abs(s_own - q).max():.3g})")
+        finn_matches_qonnx = bool(np.allclose(host_scores(accel, golden[-1]), q, rtol=1e-4, atol=1e-4))
+        res.accel_path.replace(d / "accelerator_finn.npz")
+        own.save(res.accel_path)
+        accel, golden = own, own_out
+        console.print(f"  own encodings ({', '.join(l.mode for l in own.layers)}) == QONNX execution on all "
+                      f"{len(x_hw)} frames (FINN's graph {'agrees' if finn_matches_qonnx else 'DISAGREES'} with QONNX)")
     rec = {"onnx": str(onnx), "input_dtype": input_dtype, "input_scale": input_scale, "accelerator": str(res.accel_path),
            "finn_graph": str(res.finn_path), "frames_checked_against_finn": int(len(x_hw)),
            "cycles_per_frame_analytic": accel.cycles_per_frame,
+           "encodings_from": "model (binary batch norm)" if own is not None else "FINN",
+           "finn_matches_qonnx": finn_matches_qonnx,
            "layers": [{"name": l.name, "mw": l.mw, "mh": l.mh, "pe": l.pe, "simd": l.simd, "mode": l.mode,
                        "cycles": l.cycles} for l in accel.layers],
            "seconds": time.time() - t0}
@@ -209,6 +233,21 @@ def run_compile(out: Path, onnx: Path | None = None, input_dtype: str | None = N
         console.print(f"  golden model test accuracy {rec['accuracy_golden']:.4f}")
     bd.finish("compile", rec)
     return rec
+
+
+AND_METHODS = ("sibnn", "siman")  # methods whose hardware differs from FINN's XNOR form
+
+
+def own_encoding_description(out: Path, finn_accel):
+    """For Si-BNN / SiMaN builds: the description from the hardened model, folded like FINN's."""
+    from sbn_hw.compile.from_model import describe_hardened
+    from sbn_hw.harden import harden
+
+    model, cfg, _ = load_trained(out)
+    if cfg.method not in AND_METHODS:
+        return None
+    own = describe_hardened(harden(model), finn_accel.input_dtype, finn_accel.input_scale, finn_accel.name)
+    return own.with_folding([(l.pe, l.simd) for l in finn_accel.layers])
 
 
 # ------------------------------------------------------------------------------------- simulate

@@ -15,6 +15,7 @@ def collect_report(out: Path) -> dict:
     return {
         "dataset": cfg.get("dataset"),
         "model": cfg.get("model", co.get("onnx")),
+        "method": cfg.get("method"),
         "input_mode": cfg.get("input_mode"),
         "train_config": cfg,
         "accuracy": {
@@ -64,11 +65,11 @@ def write_report(out: Path) -> tuple[Path, Path]:
             "cells", out / "resources.png")))
     acc = rep["accuracy"]
     lines = [
-        f"# sbn-hw build report: {rep['model']} on {rep['dataset']}",
+        f"# sbn-hw build report: {rep['method'] or ''} {rep['model']} on {rep['dataset']}",
         "",
         "## Accuracy (test set)",
         "",
-        "| smooth (nu_max) | hardened (Brevitas) | QONNX | golden model | RTL simulation |",
+        "| trained (smooth at nu_max for sbn) | hardened (Brevitas) | QONNX | golden model | RTL simulation |",
         "|---|---|---|---|---|",
         f"| {_fmt(acc['smooth'])} | {_fmt(acc['hardened'])} | {_fmt(acc['qonnx'])} | {_fmt(acc['golden'])} | {_fmt(acc['rtl'])} |",
         "",

@@ -15,6 +15,7 @@ from sbn_hw.compile.accel import Accelerator, LayerSpec
 RTL_LIBRARY = Path(__file__).resolve().parents[2] / "rtl"
 LIBRARY_FILES = ("sbn_mvau.v", "sbn_adder_tree.v", "axis_fifo.v", "axis_dwc.v")
 TOP_NAME = "sbn_accel_top"
+RTL_MODES = {"int": 0, "xnor": 1, "and_act": 2, "and_w": 3}  # sbn_mvau's MODE parameter
 
 
 def _hex_words(bit_rows: np.ndarray) -> list[str]:
@@ -48,7 +49,7 @@ def layer_params(layer: LayerSpec, weight_file: str, thresh_file: str) -> dict[s
         "MH": layer.mh,
         "PE": layer.pe,
         "SIMD": layer.simd,
-        "MODE_XNOR": int(layer.mode == "xnor"),
+        "MODE": RTL_MODES[layer.mode],
         "IN_BITS": layer.in_bits,
         "IN_SIGNED": int(layer.in_signed),
         "ACC_BITS": layer.acc_bits,

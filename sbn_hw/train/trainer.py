@@ -1,23 +1,30 @@
-"""Train a self-binarizing MLP: nu grows each step so that the net ends equal to its sign version."""
+"""Train a binary MLP with any of the methods. For `sbn`, nu grows each step so that the network
+ends equal to its sign version; the others train sign-based networks with straight-through
+gradients. Training is deterministic for a seed, and resumable from its last checkpoint."""
 
 from __future__ import annotations
 
+import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 import numpy as np
 import torch
 from torch import nn
 
+from sbn_hw import SbnHwError
 from sbn_hw.data import Dataset, model_input
 from sbn_hw.models import build_model
 from sbn_hw.nn import NuSchedule, set_hard, set_nu
+from sbn_hw.nn.binarizers import STELinear
 
 
 @dataclass
 class TrainConfig:
     dataset: str = "digits"
     model: str = "digits-mlp"
+    method: str = "sbn"
     input_mode: str = "int8"
     epochs: int = 40
     batch_size: int = 64
@@ -36,40 +43,84 @@ class TrainResult:
     seconds: float = 0.0
 
 
+def device() -> torch.device:
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
 @torch.no_grad()
-def evaluate(model: nn.Module, x: np.ndarray, y: np.ndarray) -> float:
+def predict(model: nn.Module, x: np.ndarray) -> np.ndarray:
     model.eval()
-    pred = model(torch.from_numpy(x)).argmax(1).numpy()
-    return float((pred == y).mean())
+    dev = next(model.parameters()).device
+    return model(torch.from_numpy(x).to(dev)).argmax(1).cpu().numpy()
 
 
-def train(cfg: TrainConfig, data: Dataset, on_epoch=None) -> TrainResult:
-    """Train deterministically for `cfg.seed`. `on_epoch(record)` is called after each epoch."""
+def evaluate(model: nn.Module, x: np.ndarray, y: np.ndarray) -> float:
+    return float((predict(model, x) == y).mean())
+
+
+def save_checkpoint(path: Path, state: dict) -> None:
+    """Atomic: a crash leaves the previous checkpoint, never a torn one."""
+    tmp = Path(str(path) + ".partial")
+    torch.save(state, tmp)
+    os.replace(tmp, path)
+
+
+def load_checkpoint(path: Path) -> dict:
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except FileNotFoundError:
+        raise SbnHwError(f"no checkpoint at '{path}' to resume from: train without --resume first") from None
+    except Exception as e:  # torch raises several types for damaged files
+        raise SbnHwError(f"checkpoint '{path}' cannot be read ({type(e).__name__}); delete it and train again") from None
+
+
+def train(cfg: TrainConfig, data: Dataset, on_epoch=None, checkpoint: Path | None = None, resume: bool = False) -> TrainResult:
+    """Train deterministically for `cfg.seed`. `on_epoch(record)` is called after each epoch.
+
+    With `checkpoint`, the full training state is saved after every epoch; `resume=True`
+    continues from it and reaches the same result as an uninterrupted run.
+    """
     torch.manual_seed(cfg.seed)
     rng = np.random.default_rng(cfg.seed)
+    dev = device()
     x_tr = model_input(data.x_train, data.pixel_max, cfg.input_mode)
     x_te = model_input(data.x_test, data.pixel_max, cfg.input_mode)
-    model = build_model(cfg.model, data.features, data.classes)
+    model = build_model(cfg.model, data.features, data.classes, cfg.method).to(dev)
+    # Adam without weight decay: binarized (and SiMaN's) latent weights must not be pulled to 0.
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
     steps_per_epoch = int(np.ceil(len(x_tr) / cfg.batch_size))
     total = cfg.epochs * steps_per_epoch
     sched = NuSchedule(cfg.nu0, cfg.nu_max, total, cfg.schedule)
     lr_sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=total)
     loss_fn = nn.CrossEntropyLoss()
-    xt, yt = torch.from_numpy(x_tr), torch.from_numpy(data.y_train)
-    history, step, t0 = [], 0, time.time()
-    for epoch in range(cfg.epochs):
+    xt, yt = torch.from_numpy(x_tr).to(dev), torch.from_numpy(data.y_train).to(dev)
+    history, step, start_epoch, spent = [], 0, 0, 0.0
+    if resume:
+        state = load_checkpoint(checkpoint)
+        if state["config"] != asdict(cfg):
+            raise SbnHwError("the checkpoint was made with other training settings; resume with the same options or start afresh")
+        model.load_state_dict(state["model"])
+        opt.load_state_dict(state["optimizer"])
+        lr_sched.load_state_dict(state["lr_scheduler"])
+        torch.set_rng_state(state["torch_rng"])
+        rng.bit_generator.state = state["numpy_rng"]
+        history, step, start_epoch, spent = state["history"], state["step"], state["epoch"], state["seconds"]
+    t0 = time.time() - spent
+    clip = [m for m in model.modules() if isinstance(m, STELinear)]
+    for epoch in range(start_epoch, cfg.epochs):
         model.train()
         order = rng.permutation(len(x_tr))
         losses = []
         for b in range(steps_per_epoch):
-            idx = torch.from_numpy(order[b * cfg.batch_size : (b + 1) * cfg.batch_size])
+            idx = torch.from_numpy(order[b * cfg.batch_size : (b + 1) * cfg.batch_size]).to(dev)
             set_nu(model, sched.value(step))
             loss = loss_fn(model(xt[idx]), yt[idx])
             opt.zero_grad()
             loss.backward()
             opt.step()
             lr_sched.step()
+            for m in clip:
+                m.clip_()
             losses.append(loss.item())
             step += 1
         nu = sched.value(step)
@@ -77,15 +128,23 @@ def train(cfg: TrainConfig, data: Dataset, on_epoch=None) -> TrainResult:
         rec = {
             "epoch": epoch + 1,
             "loss": float(np.mean(losses)),
-            "nu": nu,
+            "nu": nu if cfg.method == "sbn" else None,
             "train_acc": evaluate(model, x_tr, data.y_train),
             "test_acc": evaluate(model, x_te, data.y_test),
         }
         set_hard(model, True)
         rec["test_acc_hard"] = evaluate(model, x_te, data.y_test)
         set_hard(model, False)
+        rec["seconds"] = time.time() - t0
         history.append(rec)
+        if checkpoint is not None:
+            save_checkpoint(checkpoint, {
+                "config": asdict(cfg), "model": model.state_dict(), "optimizer": opt.state_dict(),
+                "lr_scheduler": lr_sched.state_dict(), "torch_rng": torch.get_rng_state(),
+                "numpy_rng": rng.bit_generator.state, "history": history, "step": step,
+                "epoch": epoch + 1, "seconds": time.time() - t0,
+            })
         if on_epoch:
             on_epoch(rec)
-    model.eval()
+    model.eval().cpu()
     return TrainResult(model, cfg, history, time.time() - t0)

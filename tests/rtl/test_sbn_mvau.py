@@ -18,6 +18,10 @@ SWEEP = [
     ("xnor", 24, 6, 3, 24, 0, 1, False),
     ("int", 12, 8, 2, 4, 0, 255, True),
     ("int", 8, 4, 4, 2, -128, 127, False),
+    ("and_act", 20, 6, 2, 5, 0, 1, True),
+    ("and_act", 16, 4, 4, 16, 0, 1, False),
+    ("and_w", 18, 9, 3, 6, 0, 1, True),
+    ("and_w", 8, 4, 1, 8, 0, 1, False),
 ]
 
 
@@ -28,7 +32,7 @@ def random_layer(mode, mw, mh, pe, simd, lo, hi, thresholds, rng) -> LayerSpec:
         return spec
     a_lo, a_hi = spec.acc_range
     # Cover both compare directions and the clamp ends (always on / always off).
-    t = rng.integers(a_lo - 1, a_hi + 2, mh) if mode == "xnor" else rng.integers(-200, 200, mh) * (hi - lo + 1) // 64
+    t = rng.integers(-200, 200, mh) * (hi - lo + 1) // 64 if mode == "int" else rng.integers(a_lo - 1, a_hi + 2, mh)
     t[0], t[-1] = a_lo - 1, a_hi + 1
     le = rng.integers(0, 2, mh).astype(bool)
     return LayerSpec("dut", mw, mh, pe, simd, mode, lo, hi, w, t.astype(np.int64), le)

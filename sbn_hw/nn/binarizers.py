@@ -1,0 +1,156 @@
+"""The sibling methods' binarizers (sign-based training with straight-through gradients).
+
+- ste:   classic BNN: sign() forward, identity gradient inside |x| <= 1 (hardtanh window).
+- sibnn: Si-BNN (Wang et al., TNNLS 2022): activations in {0, 1} = [x >= t] with a learnable
+         per-channel threshold t and an asymmetric backward window (x - t in [-0.5, 1.5)): the
+         'on' side, whose values reach the next layer, keeps gradient further out.
+         (A per-channel output scale is left to the next layer's BatchNorm, which absorbs it.)
+- siman: SiMaN (Lin et al., TPAMI 2023): weights in {0, 1}: per output row, after
+         standardising, the larger-magnitude half is 1 and the rest 0; gradient straight through
+         the magnitude.
+- lab:   Learnable Activation Binarizer (Falkena et al., WACV 2023), 1x1 form for MLPs: per
+         channel two learned affine outputs o0 = k0*x + c0, o1 = k1*x + c1 and bit = [o1 >= o0],
+         with a soft-argmax (softmax over (o0, o1)) surrogate gradient. For 1x1 kernels this is
+         exactly a learned per-channel compare: (k1-k0)*x + (c1-c0) >= 0 (docs/ENCODINGS.md).
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from sbn_hw.nn.sbn import hard_sign
+
+
+class _SignSTE(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return hard_sign(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * (x.abs() <= 1).to(g.dtype)
+
+
+def sign_ste(x: torch.Tensor) -> torch.Tensor:
+    return _SignSTE.apply(x)
+
+
+class STELinear(nn.Linear):
+    """Binary weights sign(w) (sign(0) = +1); latent weights are clipped to [-1, 1] after steps."""
+
+    weight_encoding = "bipolar"
+
+    def __init__(self, in_features: int, out_features: int):
+        super().__init__(in_features, out_features, bias=False)
+        nn.init.uniform_(self.weight, -0.1, 0.1)
+
+    def binary_weight(self) -> torch.Tensor:
+        return hard_sign(self.weight)
+
+    def forward(self, x):
+        return nn.functional.linear(x, sign_ste(self.weight))
+
+    @torch.no_grad()
+    def clip_(self):
+        self.weight.clamp_(-1, 1)
+
+
+class STEActivation(nn.Module):
+    output_encoding = "bipolar"
+
+    def forward(self, x):
+        return sign_ste(x)
+
+
+class _Step01(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, u):
+        ctx.save_for_backward(u)
+        return (u >= 0).to(u.dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        (u,) = ctx.saved_tensors
+        return g * ((u >= -0.5) & (u < 1.5)).to(g.dtype)
+
+
+class SiBNNActivation(nn.Module):
+    """a = [x >= t] in {0, 1}, t learnable per channel."""
+
+    output_encoding = "binary"
+
+    def __init__(self, channels: int):
+        super().__init__()
+        self.threshold = nn.Parameter(torch.zeros(channels))
+
+    def forward(self, x):
+        return _Step01.apply(x - self.threshold)
+
+
+def siman_bits(w: torch.Tensor) -> torch.Tensor:
+    """Per row: standardise, then the larger-magnitude half (floor(K/2) entries) -> 1, rest -> 0.
+    Ties are broken by position (topk), so each row has exactly floor(K/2) ones."""
+    std = (w - w.mean(dim=1, keepdim=True)) / (w.std(dim=1, keepdim=True) + 1e-12)
+    k = w.shape[1] // 2
+    bits = torch.zeros_like(w)
+    if k:
+        bits.scatter_(1, std.abs().topk(k, dim=1).indices, 1.0)
+    return bits
+
+
+class _SiMaNWeight(torch.autograd.Function):
+    """Forward: SiMaN's bits. Backward: through the magnitude, d|w|/dw = sign(w): pushing a bit up
+    means growing |w| (a plain identity gradient would shrink negative weights toward 'off')."""
+
+    @staticmethod
+    def forward(ctx, w):
+        ctx.save_for_backward(w)
+        return siman_bits(w)
+
+    @staticmethod
+    def backward(ctx, g):
+        (w,) = ctx.saved_tensors
+        centred = w - w.mean(dim=1, keepdim=True)
+        return g * torch.where(centred >= 0, 1.0, -1.0)
+
+
+class SiMaNLinear(nn.Linear):
+    """Weights in {0, 1} by SiMaN's magnitude rule (excluded from weight decay by the trainer)."""
+
+    weight_encoding = "binary"
+
+    def __init__(self, in_features: int, out_features: int):
+        super().__init__(in_features, out_features, bias=False)
+
+    def binary_weight(self) -> torch.Tensor:
+        return siman_bits(self.weight)
+
+    def forward(self, x):
+        return nn.functional.linear(x, _SiMaNWeight.apply(self.weight))
+
+
+class LABActivation(nn.Module):
+    """1x1 Learnable Activation Binarizer: two affine outputs per channel; the bit says which is larger."""
+
+    output_encoding = "bipolar"
+
+    def __init__(self, channels: int, temperature: float = 1.0):
+        super().__init__()
+        self.k = nn.Parameter(torch.tensor([-1.0, 1.0]).repeat(channels, 1))  # (C, 2): o1 - o0 = 2x at init
+        self.c = nn.Parameter(torch.zeros(channels, 2))
+        self.temperature = temperature
+
+    def margin_affine(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """(d, e) with o1 - o0 = d*x + e."""
+        return self.k[:, 1] - self.k[:, 0], self.c[:, 1] - self.c[:, 0]
+
+    def forward(self, x):
+        o0 = self.k[:, 0] * x + self.c[:, 0]
+        o1 = self.k[:, 1] * x + self.c[:, 1]
+        hard = hard_sign(o1 - o0)
+        soft = torch.softmax(torch.stack([o0, o1], -1) / self.temperature, -1)
+        soft = soft[..., 1] - soft[..., 0]  # soft-argmax, as a value in (-1, 1)
+        return hard + (soft - soft.detach())
