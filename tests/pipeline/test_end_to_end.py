@@ -63,3 +63,14 @@ def test_user_brevitas_model(tmp_path, monkeypatch, dtype, scale, input_quant):
     np.testing.assert_allclose(y, q, rtol=1e-4, atol=1e-4)
     rec = json.loads((out / "simulate" / "stage.json").read_text())
     assert rec["mismatches"] == 0 and rec["frames_simulated"] == 25
+
+
+@pytest.mark.parametrize("method", ["sibnn", "siman"])
+def test_and_popcount_methods_reach_bit_exact_rtl(tmp_path, monkeypatch, method):
+    out = tmp_path / method
+    cli(["build", "--method", method, "--dataset", "digits", "--model", "tfc", "--epochs", "3",
+         "--target-cycles", "128", "--max-frames", "30", "--out", out], monkeypatch)
+    rep = json.loads((out / "report.json").read_text())
+    mode = {"sibnn": "and_act", "siman": "and_w"}[method]
+    assert [l["mode"] for l in rep["layers"]] == ["int", mode, mode, mode]
+    assert rep["mismatches"] == 0 and rep["accuracy"]["hardened"] == rep["accuracy"]["golden"]
