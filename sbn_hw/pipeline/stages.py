@@ -27,7 +27,7 @@ def run_train(out: Path, cfg, resume: bool = False) -> dict:
     bd = BuildDir(out)
     d = bd.stage_dir("train") if resume else bd.begin("train")
     (d / "stage.json").unlink(missing_ok=True)
-    data = load_dataset(cfg.dataset, seed=cfg.seed)
+    data = load_dataset(cfg.dataset, seed=cfg.seed, data_dir=cfg.data_dir)
     nu = f", nu {cfg.nu0:g}->{cfg.nu_max:g} ({cfg.schedule})" if cfg.method == "sbn" else ""
     console.print(f"[bold]train[/] {cfg.method} {cfg.model} on {cfg.dataset} ({len(data.x_train)} train / "
                   f"{len(data.x_test)} test, input {cfg.input_mode}), {cfg.epochs} epochs{nu} on {device()}"
@@ -78,7 +78,7 @@ def load_trained(out: Path):
     rec = BuildDir(out).record("train", required_by="export")
     ckpt = load_checkpoint(rec["checkpoint"])
     cfg = TrainConfig(**ckpt["config"])
-    data = load_dataset(cfg.dataset, seed=cfg.seed)
+    data = load_dataset(cfg.dataset, seed=cfg.seed, data_dir=cfg.data_dir)
     model = build_model(cfg.model, data.features, data.classes, cfg.method)
     model.load_state_dict(ckpt["model"])
     set_nu(model, cfg.nu_max)
@@ -140,7 +140,7 @@ def own_flow_inputs(out: Path):
     from sbn_hw.train import TrainConfig
 
     cfg = TrainConfig(**BuildDir(out).record("train", required_by="compile")["config"])
-    data = load_dataset(cfg.dataset, seed=cfg.seed)
+    data = load_dataset(cfg.dataset, seed=cfg.seed, data_dir=cfg.data_dir)
     x = hardware_input(data.x_test, data.pixel_max, cfg.input_mode)
     dtype, scale = ("UINT8", 1.0 / data.pixel_max) if cfg.input_mode == "int8" else ("BIPOLAR", 1.0)
     return x, data.y_test, dtype, scale

@@ -33,6 +33,7 @@ class TrainConfig:
     nu0: float = 1.0
     nu_max: float = 1000.0
     schedule: str = "exp"
+    data_dir: str | None = None  # for datasets read from the user's files
 
 
 @dataclass
