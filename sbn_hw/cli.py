@@ -43,17 +43,25 @@ def _train_options(f):
         click.option("--lr", type=float, default=1e-2, show_default=True, help="Adam learning rate (cosine decay)."),
         click.option("--batch-size", type=int, default=64, show_default=True),
         click.option("--seed", type=int, default=0, show_default=True, help="Seed for the split, init and batches."),
-        click.option("--nu0", type=float, default=1.0, show_default=True, help="Sharpness of tanh(nu*x) at the start."),
-        click.option("--nu-max", type=float, default=1000.0, show_default=True, help="Sharpness at the end (sign-like)."),
+        click.option("--nu-w0", type=float, default=1.0, show_default=True, help="sbn: sharpness of tanh(nu*w) for weights at the start."),
+        click.option("--nu-w-max", type=float, default=1e4, show_default=True, help="sbn: weight sharpness at the end."),
+        click.option("--nu-a0", type=float, default=1.0, show_default=True, help="sbn: sharpness of tanh(nu*x) for activations at the start."),
+        click.option("--nu-a-max", type=float, default=30.0, show_default=True, help="sbn: activation sharpness at the end."),
         click.option("--schedule", type=click.Choice(["exp", "linear", "step"]), default="exp", show_default=True,
-                     help="How nu grows from nu0 to nu-max over training (per step)."),
+                     help="sbn: how nu grows (for both; --schedule-w / --schedule-a override one)."),
+        click.option("--schedule-w", type=click.Choice(["exp", "linear", "step"]), default=None),
+        click.option("--schedule-a", type=click.Choice(["exp", "linear", "step"]), default=None),
+        click.option("--nu-per", type=click.Choice(["step", "epoch"]), default="step", show_default=True,
+                     help="sbn: nu advances every optimizer step or once per epoch."),
+        click.option("--warmup-epochs", type=int, default=0, show_default=True, help="sbn: epochs at the start value before nu grows."),
     ]
     for o in reversed(opts):
         f = o(f)
     return f
 
 
-def _train_config(dataset, data_dir, method, model, input_mode, epochs, lr, batch_size, seed, nu0, nu_max, schedule):
+def _train_config(dataset, data_dir, method, model, input_mode, epochs, lr, batch_size, seed, nu_w0, nu_w_max, nu_a0,
+                  nu_a_max, schedule, schedule_w, schedule_a, nu_per, warmup_epochs):
     from sbn_hw.models import default_model_for
     from sbn_hw.train import TrainConfig
 
@@ -61,7 +69,8 @@ def _train_config(dataset, data_dir, method, model, input_mode, epochs, lr, batc
         raise SbnHwError("--epochs must be at least 1")
     return TrainConfig(dataset=dataset, model=model or default_model_for(dataset), method=method, input_mode=input_mode,
                        epochs=epochs or DEFAULT_EPOCHS.get(dataset, 20), batch_size=batch_size, lr=lr, seed=seed,
-                       nu0=nu0, nu_max=nu_max, schedule=schedule,
+                       nu_w0=nu_w0, nu_w_max=nu_w_max, nu_a0=nu_a0, nu_a_max=nu_a_max, schedule=schedule,
+                       schedule_w=schedule_w, schedule_a=schedule_a, nu_per=nu_per, warmup_epochs=warmup_epochs,
                        data_dir=str(data_dir.resolve()) if data_dir is not None else None)
 
 

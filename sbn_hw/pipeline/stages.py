@@ -28,7 +28,8 @@ def run_train(out: Path, cfg, resume: bool = False) -> dict:
     d = bd.stage_dir("train") if resume else bd.begin("train")
     (d / "stage.json").unlink(missing_ok=True)
     data = load_dataset(cfg.dataset, seed=cfg.seed, data_dir=cfg.data_dir)
-    nu = f", nu {cfg.nu0:g}->{cfg.nu_max:g} ({cfg.schedule})" if cfg.method == "sbn" else ""
+    nu = (f", nu weights {cfg.nu_w0 or cfg.nu0:g}->{cfg.nu_w_max or cfg.nu_max:g}, activations "
+          f"{cfg.nu_a0 or cfg.nu0:g}->{cfg.nu_a_max or cfg.nu_max:g} ({cfg.schedule} per {cfg.nu_per})") if cfg.method == "sbn" else ""
     console.print(f"[bold]train[/] {cfg.method} {cfg.model} on {cfg.dataset} ({len(data.x_train)} train / "
                   f"{len(data.x_test)} test, input {cfg.input_mode}), {cfg.epochs} epochs{nu} on {device()}"
                   + (" [resuming]" if resume else ""))
@@ -81,7 +82,8 @@ def load_trained(out: Path):
     data = load_dataset(cfg.dataset, seed=cfg.seed, data_dir=cfg.data_dir)
     model = build_model(cfg.model, data.features, data.classes, cfg.method)
     model.load_state_dict(ckpt["model"])
-    set_nu(model, cfg.nu_max)
+    set_nu(model, cfg.nu_w_max if cfg.nu_w_max is not None else cfg.nu_max,
+           cfg.nu_a_max if cfg.nu_a_max is not None else cfg.nu_max)
     return model.eval(), cfg, data
 
 
@@ -113,7 +115,7 @@ def run_export(out: Path) -> dict:
     acc_hard = float((hard_out.argmax(1) == data.y_test).mean())
     if not np.array_equal(hard_out.argmax(1), sign_pred):
         raise SbnHwError("the Brevitas hardened model disagrees with the sign() version of the trained model: a hardening bug")
-    what = f"smooth (nu={cfg.nu_max:g})" if cfg.method == "sbn" else "trained"
+    what = "smooth (final nu)" if cfg.method == "sbn" else "trained"
     console.print(f"[bold]harden[/]: {what} {acc_smooth:.4f}, hardened {acc_hard:.4f}, "
                   f"agreement {float((smooth_pred == sign_pred).mean()):.4f}")
     path = export_model(hardened, data.features, d / "model.qonnx.onnx")

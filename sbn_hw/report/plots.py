@@ -18,8 +18,11 @@ def training_curves(history: list[dict], path: Path) -> Path:
     ax1.set_ylabel("loss")
     if all(h.get("nu") is not None for h in history):  # only self-binarizing training has nu
         ax1b = ax1.twinx()
-        ax1b.semilogy(ep, [h["nu"] for h in history], label="nu", color="tab:gray", linestyle="--")
+        ax1b.semilogy(ep, [h["nu"] for h in history], label="nu weights", color="tab:gray", linestyle="--")
+        if all(h.get("nu_a") is not None for h in history):
+            ax1b.semilogy(ep, [h["nu_a"] for h in history], label="nu activations", color="tab:purple", linestyle=":")
         ax1b.set_ylabel("nu (log)")
+        ax1b.legend(loc="center right")
         ax1.set_title("loss and sharpness nu")
     else:
         ax1.set_title("loss")

@@ -34,6 +34,43 @@ class TrainConfig:
     nu_max: float = 1000.0
     schedule: str = "exp"
     data_dir: str | None = None  # for datasets read from the user's files
+    # Separate schedules for weights and activations (None: use nu0 / nu_max / schedule above).
+    # Defaults measured in docs/METHODS.md: weights sharpen to 1e4, activations stop at 30, which
+    # keeps gradients flowing through the activations and closes most of the gap to STE.
+    nu_w0: float | None = None
+    nu_w_max: float | None = 1e4
+    schedule_w: str | None = None
+    nu_a0: float | None = None
+    nu_a_max: float | None = 30.0
+    schedule_a: str | None = None
+    nu_per: str = "step"  # nu advances every "step" or only at each "epoch"
+    warmup_epochs: int = 0  # epochs held at the start value before nu begins to grow
+
+    def nu_schedules(self, steps_per_epoch: int) -> tuple["NuSchedule", "NuSchedule"]:
+        """(weights, activations) schedules over the post-warm-up part of training, in units of
+        steps or epochs (see nu_at)."""
+        if self.nu_per not in ("step", "epoch"):
+            raise SbnHwError(f"nu_per must be 'step' or 'epoch', got '{self.nu_per}'")
+        if not 0 <= self.warmup_epochs < self.epochs:
+            raise SbnHwError(f"warm-up of {self.warmup_epochs} epochs leaves no training for nu to grow in ({self.epochs} epochs)")
+        span = self.epochs - self.warmup_epochs
+        total = span * steps_per_epoch if self.nu_per == "step" else span
+
+        def pick(a, b):
+            return a if a is not None else b
+
+        w = NuSchedule(pick(self.nu_w0, self.nu0), pick(self.nu_w_max, self.nu_max), total, pick(self.schedule_w, self.schedule))
+        a = NuSchedule(pick(self.nu_a0, self.nu0), pick(self.nu_a_max, self.nu_max), total, pick(self.schedule_a, self.schedule))
+        return w, a
+
+
+def nu_at(cfg: TrainConfig, sched: "NuSchedule", step: int, steps_per_epoch: int) -> float:
+    """nu after `step` optimizer steps: held during warm-up, then per step or per epoch."""
+    warm = cfg.warmup_epochs * steps_per_epoch
+    if step < warm:
+        return sched.value(0)
+    done = step - warm
+    return sched.value(done if cfg.nu_per == "step" else done // steps_per_epoch)
 
 
 @dataclass
@@ -91,7 +128,7 @@ def train(cfg: TrainConfig, data: Dataset, on_epoch=None, checkpoint: Path | Non
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
     steps_per_epoch = int(np.ceil(len(x_tr) / cfg.batch_size))
     total = cfg.epochs * steps_per_epoch
-    sched = NuSchedule(cfg.nu0, cfg.nu_max, total, cfg.schedule)
+    sched_w, sched_a = cfg.nu_schedules(steps_per_epoch)
     lr_sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=total)
     loss_fn = nn.CrossEntropyLoss()
     xt, yt = torch.from_numpy(x_tr).to(dev), torch.from_numpy(data.y_train).to(dev)
@@ -114,7 +151,7 @@ def train(cfg: TrainConfig, data: Dataset, on_epoch=None, checkpoint: Path | Non
         losses = []
         for b in range(steps_per_epoch):
             idx = torch.from_numpy(order[b * cfg.batch_size : (b + 1) * cfg.batch_size]).to(dev)
-            set_nu(model, sched.value(step))
+            set_nu(model, nu_at(cfg, sched_w, step, steps_per_epoch), nu_at(cfg, sched_a, step, steps_per_epoch))
             loss = loss_fn(model(xt[idx]), yt[idx])
             opt.zero_grad()
             loss.backward()
@@ -124,12 +161,13 @@ def train(cfg: TrainConfig, data: Dataset, on_epoch=None, checkpoint: Path | Non
                 m.clip_()
             losses.append(loss.item())
             step += 1
-        nu = sched.value(step)
-        set_nu(model, nu)
+        nu, nu_a = nu_at(cfg, sched_w, step, steps_per_epoch), nu_at(cfg, sched_a, step, steps_per_epoch)
+        set_nu(model, nu, nu_a)
         rec = {
             "epoch": epoch + 1,
             "loss": float(np.mean(losses)),
             "nu": nu if cfg.method == "sbn" else None,
+            "nu_a": nu_a if cfg.method == "sbn" else None,
             "train_acc": evaluate(model, x_tr, data.y_train),
             "test_acc": evaluate(model, x_te, data.y_test),
         }
