@@ -14,7 +14,7 @@ from torch import nn
 from sbn_hw import SbnHwError
 from sbn_hw.compile.accel import INPUT_DTYPES, Accelerator, LayerSpec
 from sbn_hw.compile.bbn import bn_sign_thresholds
-from sbn_hw.harden.brevitas_model import ChannelAffine, UnsignedBinaryActivation, UnsignedBinaryWeight
+from sbn_hw.harden.brevitas_model import ChannelAffine, UnsignedBinaryActivation, UnsignedBinaryWeight, uses_quantizer
 
 
 def _blocks(model: nn.Module):
@@ -33,17 +33,13 @@ def _blocks(model: nn.Module):
     return blocks
 
 
-def _is_unsigned(quant_module, quant_cls) -> bool:
-    return isinstance(quant_module, quant_cls)
-
-
 def describe_hardened(model: nn.Module, input_dtype: str, input_scale: float, name: str = "sbn_accel") -> Accelerator:
     blocks = _blocks(model)
     in_kind = "int" if input_dtype not in ("BIPOLAR", "BINARY") else "bipolar"
     lo, hi = INPUT_DTYPES[input_dtype]
     layers, scale, bias = [], None, None
     for i, (lin, bn, aff, act) in enumerate(blocks):
-        unsigned_w = lin.weight_quant.quant_injector is UnsignedBinaryWeight or issubclass(lin.weight_quant.quant_injector, UnsignedBinaryWeight)
+        unsigned_w = uses_quantizer(lin.weight_quant, UnsignedBinaryWeight)
         w = lin.weight.detach().numpy()
         bits = (w > 0.5).astype(np.uint8) if unsigned_w else (w >= 0).astype(np.uint8)
         k = lin.in_features
@@ -72,8 +68,7 @@ def describe_hardened(model: nn.Module, input_dtype: str, input_scale: float, na
             scale, bias = g * z_scale, g * (z_off - mean) + beta
             layers.append(spec)
             break
-        binary01 = _is_unsigned(act.act_quant.quant_injector, UnsignedBinaryActivation) or issubclass(
-            act.act_quant.quant_injector, UnsignedBinaryActivation)
+        binary01 = uses_quantizer(act.act_quant, UnsignedBinaryActivation)
         t, le = bn_sign_thresholds(gamma, beta, mean, var, bn.eps, z_scale, z_off, spec.acc_range,
                                    level=0.5 if binary01 else 0.0)
         layers.append(LayerSpec(spec.name, k, lin.out_features, 1, 1, mode, a_lo, a_hi, bits, t, le))

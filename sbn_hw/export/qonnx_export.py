@@ -36,14 +36,11 @@ def restore_unsigned_binary_quant(wrapper, model: torch.nn.Module):
     from brevitas.nn import QuantIdentity, QuantLinear
     from onnx import helper
 
-    from sbn_hw.harden.brevitas_model import UnsignedBinaryActivation, UnsignedBinaryWeight
+    from sbn_hw.harden.brevitas_model import UnsignedBinaryActivation, UnsignedBinaryWeight, uses_quantizer
 
-    def unsigned(injector, cls):
-        return isinstance(injector, type) and issubclass(injector, cls)
-
-    acts = [unsigned(m.act_quant.quant_injector, UnsignedBinaryActivation) for m in model.modules() if isinstance(m, QuantIdentity)]
+    acts = [uses_quantizer(m.act_quant, UnsignedBinaryActivation) for m in model.modules() if isinstance(m, QuantIdentity)]
     weights01 = [m.weight.detach().numpy() for m in model.modules()
-                 if isinstance(m, QuantLinear) and unsigned(m.weight_quant.quant_injector, UnsignedBinaryWeight)]
+                 if isinstance(m, QuantLinear) and uses_quantizer(m.weight_quant, UnsignedBinaryWeight)]
     if not any(acts) and not weights01:
         return wrapper
     g = wrapper.graph

@@ -15,7 +15,7 @@ from brevitas.quant import (
 )
 from torch import nn
 
-from sbn_hw.nn import SelfBinarizingActivation, SelfBinarizingLinear, hard_sign
+from sbn_hw.nn import SelfBinarizingActivation, SelfBinarizingLinear
 from sbn_hw.nn.binarizers import LABActivation, SiBNNActivation, SiMaNLinear, STEActivation, STELinear
 
 
@@ -48,6 +48,12 @@ class UnsignedBinaryActivation(Uint8ActPerTensorFloat):
     scaling_impl_type = ScalingImplType.CONST
     scaling_const = 1.0
     max_val = 1.0
+
+
+def uses_quantizer(proxy, quantizer: type) -> bool:
+    """Whether a Brevitas quant proxy (module.weight_quant / module.act_quant) was built from `quantizer`."""
+    injector = proxy.quant_injector
+    return isinstance(injector, type) and issubclass(injector, quantizer)
 
 
 def binary_linear(in_features: int, out_features: int, unsigned: bool = False) -> QuantLinear:
