@@ -22,7 +22,7 @@ from sbn_hw.pipeline.progress import console, progress_iter
 def run_train(out: Path, cfg, resume: bool = False) -> dict:
     from sbn_hw.data import load_dataset
     from sbn_hw.train import train
-    from sbn_hw.train.trainer import device
+    from sbn_hw.train.trainer import device, load_checkpoint
 
     bd = BuildDir(out)
     d = bd.stage_dir("train") if resume else bd.begin("train")
@@ -34,7 +34,8 @@ def run_train(out: Path, cfg, resume: bool = False) -> dict:
                   f"{len(data.x_test)} test, input {cfg.input_mode}), {cfg.epochs} epochs{nu} on {device()}"
                   + (" [resuming]" if resume else ""))
     ckpt = d / "checkpoint.pt"
-    with console_progress("epochs", cfg.epochs) as step:
+    done = len(load_checkpoint(ckpt)["history"]) if resume else 0
+    with console_progress("epochs", cfg.epochs, done) as step:
         def on_epoch(rec):
             nu_txt = f", nu {rec['nu']:.1f}" if rec.get("nu") is not None else ""
             step(f"epoch {rec['epoch']}: loss {rec['loss']:.3f}, test acc {rec['test_acc']:.3f} "
@@ -51,16 +52,16 @@ def run_train(out: Path, cfg, resume: bool = False) -> dict:
 class console_progress:
     """A rich progress bar with a message line; `step(msg)` advances it by one."""
 
-    def __init__(self, what: str, total: int):
+    def __init__(self, what: str, total: int, completed: int = 0):
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
         self.p = Progress(TextColumn("  {task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                           console=console, transient=False)
-        self.what, self.total = what, total
+        self.what, self.total, self.completed = what, total, completed
 
     def __enter__(self):
         self.p.start()
-        self.task = self.p.add_task(self.what, total=self.total)
+        self.task = self.p.add_task(self.what, total=self.total, completed=self.completed)
         return lambda msg: self.p.update(self.task, advance=1, description=msg)
 
     def __exit__(self, *exc):
