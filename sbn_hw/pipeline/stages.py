@@ -25,8 +25,7 @@ def run_train(out: Path, cfg, resume: bool = False) -> dict:
     from sbn_hw.train.trainer import device, load_checkpoint
 
     bd = BuildDir(out)
-    d = bd.stage_dir("train") if resume else bd.begin("train")
-    (d / "stage.json").unlink(missing_ok=True)
+    d = bd.begin("train")  # drops only the completion record; a checkpoint to resume from stays
     data = load_dataset(cfg.dataset, seed=cfg.seed, data_dir=cfg.data_dir)
     nu = (f", nu weights {cfg.nu_w0 or cfg.nu0:g}->{cfg.nu_w_max or cfg.nu_max:g}, activations "
           f"{cfg.nu_a0 or cfg.nu0:g}->{cfg.nu_a_max or cfg.nu_max:g} ({cfg.schedule} per {cfg.nu_per})") if cfg.method == "sbn" else ""
