@@ -13,7 +13,8 @@
 // The input vector arrives as MW/SIMD beats of SIMD elements (element j at bits [j*IN_BITS +: IN_BITS])
 // and is kept in a buffer for the MH/PE output rows; outputs leave as MH/PE beats of PE elements.
 // Pipeline: issue (counters, synchronous weight/threshold/buffer reads) -> execute (adder tree,
-// accumulate, compare). Weights and thresholds are initialised memories.
+// accumulate, compare). Weights and thresholds are initialised read-only memories (sbn_mvau_rom
+// below); WEIGHT_RAM_STYLE / THRESH_RAM_STYLE pick how each is built (block RAM, LUTs, logic).
 module sbn_mvau #(
     parameter MW          = 64,   // inputs per vector
     parameter MH          = 64,   // outputs per vector
@@ -26,7 +27,9 @@ module sbn_mvau #(
     parameter HAS_THRESH  = 1,    // 1: one output bit per channel; 0: output the accumulators
     parameter TH_BITS     = 9,    // two's complement threshold width
     parameter WEIGHT_FILE = "",   // $readmemh: (MH/PE)*(MW/SIMD) words of PE*SIMD bits (required)
-    parameter THRESH_FILE = ""    // $readmemh: MH/PE words of PE*(TH_BITS+1) bits {le, T} (if HAS_THRESH)
+    parameter THRESH_FILE = "",   // $readmemh: MH/PE words of PE*(TH_BITS+1) bits {le, T} (if HAS_THRESH)
+    parameter WEIGHT_RAM_STYLE = "auto",  // weight memory: "auto" | "block" | "distributed" | "logic" (sbn_mvau_rom)
+    parameter THRESH_RAM_STYLE = "auto"   // threshold memory: the same choices
 ) (
     input  wire                                          clk,
     input  wire                                          rst,            // synchronous, active high
@@ -47,17 +50,9 @@ module sbn_mvau #(
     localparam NF_W     = NF > 1 ? $clog2(NF) : 1;
     localparam WA_W     = SF * NF > 1 ? $clog2(SF * NF) : 1;
 
-    // Memories (weights and thresholds are initialised from files written by the generator).
-    reg [PE*SIMD-1:0]      wmem [0:SF*NF-1];
-    reg [PE*TE_BITS-1:0]   tmem [0:NF-1];
+    // Input buffer (the first row's input, re-read for the later rows); weights and thresholds are
+    // read-only memories initialised from files written by the generator (read in the issue stage).
     reg [SIMD*IN_BITS-1:0] ibuf [0:SF-1];
-    // The file checks let tools elaborate the module with default parameters first (Yosys does).
-    generate if (WEIGHT_FILE != "") begin : g_weight_init
-        initial $readmemh(WEIGHT_FILE, wmem);
-    end endgenerate
-    generate if (HAS_THRESH && THRESH_FILE != "") begin : g_thresh_init
-        initial $readmemh(THRESH_FILE, tmem);
-    end endgenerate
 
     // ---- issue stage ------------------------------------------------------------------------
     reg  [SF_W-1:0] sf;
@@ -65,8 +60,8 @@ module sbn_mvau #(
     reg  [WA_W-1:0] waddr;
     reg             b_valid, b_first, b_last, b_from_stream;
     reg  [SIMD*IN_BITS-1:0] b_stream, b_buf;
-    reg  [PE*SIMD-1:0]      b_w;
-    reg  [PE*TE_BITS-1:0]   b_th;
+    wire [PE*SIMD-1:0]      b_w;     // registered reads of the weight / threshold memories
+    wire [PE*TE_BITS-1:0]   b_th;
     reg             o_valid;
     reg  [PE*OUT_BITS-1:0]  o_data;
 
@@ -83,10 +78,16 @@ module sbn_mvau #(
         if (issue) begin
             b_buf    <= ibuf[sf];
             b_stream <= s_axis_tdata;
-            b_w      <= wmem[waddr];
-            b_th     <= tmem[nf];
         end
     end
+    sbn_mvau_rom #(.DEPTH(SF * NF), .WIDTH(PE * SIMD), .ADDR_W(WA_W), .FILE(WEIGHT_FILE), .STYLE(WEIGHT_RAM_STYLE))
+        u_wmem (.clk(clk), .en(issue), .addr(waddr), .data(b_w));
+    generate if (HAS_THRESH) begin : g_tmem
+        sbn_mvau_rom #(.DEPTH(NF), .WIDTH(PE * TE_BITS), .ADDR_W(NF_W), .FILE(THRESH_FILE), .STYLE(THRESH_RAM_STYLE))
+            u_tmem (.clk(clk), .en(issue), .addr(nf), .data(b_th));
+    end else begin : g_no_tmem
+        assign b_th = {PE*TE_BITS{1'b0}};
+    end endgenerate
     always @(posedge clk) begin
         if (rst) begin
             sf <= 0; nf <= 0; waddr <= 0; b_valid <= 1'b0;
@@ -180,4 +181,63 @@ module sbn_mvau #(
     end
     assign m_axis_tvalid = o_valid;
     assign m_axis_tdata  = o_data;
+endmodule
+
+// sbn_mvau_rom: an initialised read-only memory with a registered read (data <= mem[addr] when en),
+// the shape block RAM needs. STYLE becomes a synthesis attribute; an attribute value must be a
+// constant, hence one generate branch per style. Yosys (memory_libmap) and Vivado read them:
+//   "auto"        no attribute: the tool decides (Yosys compares its own cost estimates)
+//   "block"       block RAM (RAMB18/RAMB36)
+//   "distributed" LUTs holding the bits (Vivado rom_style "distributed"). Yosys maps no ROM to LUT
+//                 RAM (its library prunes ROMs), so there it becomes the same LUT logic as "logic".
+//   "logic"       registers / LUT logic (ram_style "registers"): constant words the tool folds
+//                 into logic, with no block or LUT RAM
+module sbn_mvau_rom #(
+    parameter DEPTH  = 2,       // words
+    parameter WIDTH  = 1,       // bits per word
+    parameter ADDR_W = 1,       // address bits: $clog2(DEPTH), at least 1
+    parameter FILE   = "",      // $readmemh image of DEPTH words ("" leaves it uninitialised)
+    parameter STYLE  = "auto"   // "auto" | "block" | "distributed" | "logic" (see above)
+) (
+    input  wire              clk,
+    input  wire              en,     // read enable: data keeps its value while low
+    input  wire [ADDR_W-1:0] addr,
+    output reg  [WIDTH-1:0]  data
+);
+    // The file checks let tools elaborate the module with default parameters first (Yosys does).
+    generate
+        if (STYLE == "block") begin : g_block
+            (* ram_style = "block", rom_style = "block" *) reg [WIDTH-1:0] mem [0:DEPTH-1];
+            if (FILE != "") begin : g_init
+                initial $readmemh(FILE, mem);
+            end
+            always @(posedge clk) if (en) data <= mem[addr];
+        end else if (STYLE == "distributed") begin : g_distributed
+`ifdef YOSYS
+            (* rom_style = "logic" *)
+`else
+            (* rom_style = "distributed" *)
+`endif
+            reg [WIDTH-1:0] mem [0:DEPTH-1];
+            if (FILE != "") begin : g_init
+                initial $readmemh(FILE, mem);
+            end
+            always @(posedge clk) if (en) data <= mem[addr];
+        end else if (STYLE == "logic") begin : g_logic
+            (* ram_style = "registers" *) reg [WIDTH-1:0] mem [0:DEPTH-1];
+            if (FILE != "") begin : g_init
+                initial $readmemh(FILE, mem);
+            end
+            always @(posedge clk) if (en) data <= mem[addr];
+        end else if (STYLE == "auto") begin : g_auto
+            reg [WIDTH-1:0] mem [0:DEPTH-1];
+            if (FILE != "") begin : g_init
+                initial $readmemh(FILE, mem);
+            end
+            always @(posedge clk) if (en) data <= mem[addr];
+        end else begin : g_bad_style
+            // Not a style: instantiating a module that does not exist stops elaboration here.
+            sbn_mvau_rom_STYLE_must_be_auto_block_distributed_or_logic u_error ();
+        end
+    endgenerate
 endmodule

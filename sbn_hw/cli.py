@@ -16,12 +16,19 @@ DEFAULT_EPOCHS = {"digits": 40, "mnist5k": 30}
 
 
 def _out_option(f):
+    """--out for a stage that continues a build: required, so no two builds ever share a folder by default."""
+    return click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), required=True,
+                        help="Build directory (the one `sbn-hw train`/`build` created).")(f)
+
+
+def _new_out_option(f):
     return click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), default=None,
-                        help="Build directory shared by all stages [default: build/<dataset>].")(f)
+                        help="Build directory shared by all stages [default: build/<dataset>-<model>-<method>].")(f)
 
 
-def _resolve_out(out: Path | None, dataset: str | None = "digits") -> Path:
-    return out if out is not None else Path("build") / (dataset or "digits")
+def default_out(cfg) -> Path:
+    """A build folder derived from what is built, so two different builds never share one."""
+    return Path("build") / f"{cfg.dataset}-{cfg.model}-{cfg.method}"
 
 
 def _train_options(f):
@@ -39,21 +46,21 @@ def _train_options(f):
         click.option("--model", default=None, help="Zoo model: digits-mlp, tfc, sfc, lfc [default: digits-mlp for digits, sfc for mnist5k]."),
         click.option("--input-mode", type=click.Choice(["int8", "binary"]), default="int8", show_default=True,
                      help="int8: integer pixels into an integer x binary first layer; binary: pixels thresholded to +-1."),
-        click.option("--epochs", type=int, default=None, help="Training epochs [default: 40 digits, 30 mnist5k, 20 others]."),
-        click.option("--lr", type=float, default=1e-2, show_default=True, help="Adam learning rate (cosine decay)."),
-        click.option("--batch-size", type=int, default=64, show_default=True),
+        click.option("--epochs", type=click.IntRange(min=1), default=None, help="Training epochs [default: 40 digits, 30 mnist5k, 20 others]."),
+        click.option("--lr", type=click.FloatRange(min=0, min_open=True), default=1e-2, show_default=True, help="Adam learning rate (cosine decay)."),
+        click.option("--batch-size", type=click.IntRange(min=1), default=64, show_default=True),
         click.option("--seed", type=int, default=0, show_default=True, help="Seed for the split, init and batches."),
-        click.option("--nu-w0", type=float, default=1.0, show_default=True, help="sbn: sharpness of tanh(nu*w) for weights at the start."),
-        click.option("--nu-w-max", type=float, default=1e4, show_default=True, help="sbn: weight sharpness at the end."),
-        click.option("--nu-a0", type=float, default=1.0, show_default=True, help="sbn: sharpness of tanh(nu*x) for activations at the start."),
-        click.option("--nu-a-max", type=float, default=30.0, show_default=True, help="sbn: activation sharpness at the end."),
+        click.option("--nu-w0", type=click.FloatRange(min=0, min_open=True), default=1.0, show_default=True, help="sbn: sharpness of tanh(nu*w) for weights at the start."),
+        click.option("--nu-w-max", type=click.FloatRange(min=0, min_open=True), default=1e4, show_default=True, help="sbn: weight sharpness at the end."),
+        click.option("--nu-a0", type=click.FloatRange(min=0, min_open=True), default=1.0, show_default=True, help="sbn: sharpness of tanh(nu*x) for activations at the start."),
+        click.option("--nu-a-max", type=click.FloatRange(min=0, min_open=True), default=30.0, show_default=True, help="sbn: activation sharpness at the end."),
         click.option("--schedule", type=click.Choice(["exp", "linear", "step"]), default="exp", show_default=True,
                      help="sbn: how nu grows (for both; --schedule-w / --schedule-a override one)."),
         click.option("--schedule-w", type=click.Choice(["exp", "linear", "step"]), default=None),
         click.option("--schedule-a", type=click.Choice(["exp", "linear", "step"]), default=None),
         click.option("--nu-per", type=click.Choice(["step", "epoch"]), default="step", show_default=True,
                      help="sbn: nu advances every optimizer step or once per epoch."),
-        click.option("--warmup-epochs", type=int, default=0, show_default=True, help="sbn: epochs at the start value before nu grows."),
+        click.option("--warmup-epochs", type=click.IntRange(min=0), default=0, show_default=True, help="sbn: epochs at the start value before nu grows."),
     ]
     for o in reversed(opts):
         f = o(f)
@@ -74,18 +81,28 @@ def _train_config(dataset, data_dir, method, model, input_mode, epochs, lr, batc
                        data_dir=str(data_dir.resolve()) if data_dir is not None else None)
 
 
-def _compile_options(f):
+def _source_options(f):
+    """Which model `compile` reads: the build's own export, or a user's QONNX file."""
     opts = [
         click.option("--onnx", type=click.Path(dir_okay=False, path_type=Path), default=None,
                      help="Compile this QONNX file (a binary MLP exported with Brevitas) instead of the build's own model."),
         click.option("--input-dtype", default=None,
-                     help="Integer type the accelerator streams in: UINT8, INT8, UINT4, BIPOLAR ... [default: from the build, else UINT8]."),
+                     help="Integer type the accelerator streams in: UINT8, INT8, UINT4, BIPOLAR ... "
+                          "[default: from the build's data (e.g. UINT5 for digits), else UINT8]."),
         click.option("--input-scale", type=float, default=None,
                      help="Model input = integer input x scale (e.g. 0.00392157 for pixels/255) [default: from the build, else 1]."),
+    ]
+    for o in reversed(opts):
+        f = o(f)
+    return f
+
+
+def _folding_options(f):
+    opts = [
         click.option("--folding", type=click.Path(dir_okay=False, path_type=Path), default=None,
-                     help="FINN-format folding JSON: {\"MVAU_0\": {\"PE\": 4, \"SIMD\": 8}, ...}."),
-        click.option("--target-cycles", type=int, default=None,
-                     help="Choose PE/SIMD automatically for at most this many cycles per frame [default: 512]."),
+                     help="FINN-format folding JSON: {\"Defaults\": {...}, \"MVAU_0\": {\"PE\": 4, \"SIMD\": 8}, ...}."),
+        click.option("--target-cycles", type=click.IntRange(min=1), default=None,
+                     help="Choose PE/SIMD automatically for at most this many cycles per frame (>= 1) [default: 512]."),
     ]
     for o in reversed(opts):
         f = o(f)
@@ -94,9 +111,10 @@ def _compile_options(f):
 
 def _sim_options(f):
     opts = [
-        click.option("--stall", type=float, default=0.3, show_default=True,
-                     help="Probability per cycle of an input stall and, separately, of output backpressure."),
-        click.option("--max-frames", type=int, default=None, help="Simulate only the first N frames [default: all]."),
+        click.option("--stall", type=click.FloatRange(0, 1, max_open=True), default=0.3, show_default=True,
+                     help="Probability per cycle, in [0, 1), of an input stall and, separately, of output backpressure."),
+        click.option("--max-frames", type=click.IntRange(min=1), default=None,
+                     help="Simulate only the first N >= 1 frames [default: all]; accuracies are scored on the same frames."),
     ]
     for o in reversed(opts):
         f = o(f)
@@ -121,13 +139,16 @@ def cli():
 
 @cli.command()
 @_train_options
-@_out_option
+@_new_out_option
 def train(out, resume, **kw):
     """Train a binary MLP (self-binarizing by default) on an embedded dataset."""
+    from sbn_hw.pipeline.progress import console
     from sbn_hw.pipeline.stages import run_train
 
     cfg = _train_config(**kw)
-    run_train(_resolve_out(out, cfg.dataset), cfg, resume)
+    out = out or default_out(cfg)
+    console.print(f"build folder: {out}")
+    run_train(out, cfg, resume)
 
 
 @cli.command()
@@ -136,17 +157,18 @@ def export(out):
     """Harden the trained model (exact sign in Brevitas) and export QONNX; checks QONNX == hardened."""
     from sbn_hw.pipeline.stages import run_export
 
-    run_export(_resolve_out(out))
+    run_export(out)
 
 
 @cli.command(name="compile")
-@_compile_options
+@_source_options
+@_folding_options
 @_out_option
 def compile_cmd(out, onnx, input_dtype, input_scale, folding, target_cycles):
     """Compile QONNX with FINN into the folded accelerator description; checks golden == FINN."""
     from sbn_hw.pipeline.stages import run_compile
 
-    run_compile(_resolve_out(out), onnx, input_dtype, input_scale, folding, target_cycles)
+    run_compile(out, onnx, input_dtype, input_scale, folding, target_cycles)
 
 
 @cli.command()
@@ -157,12 +179,13 @@ def compile_cmd(out, onnx, input_dtype, input_scale, folding, target_cycles):
               help="Write the accelerator's outputs (host scale/bias applied) to this .npy.")
 @_sim_options
 def simulate(out, inputs, outputs, stall, max_frames):
-    """Run the RTL under Verilator with random backpressure; every output bit vs the golden model."""
+    """Run the RTL under Verilator with random backpressure; every output bit vs the golden model.
+
+    With --inputs, your frames are also held to QONNX execution of the source model; that run is
+    recorded in <out>/simulate-inputs/ and leaves the build's own verification alone."""
     from sbn_hw.pipeline.stages import run_simulate
 
-    if outputs is not None and inputs is None:
-        raise SbnHwError("--outputs needs --inputs (the test-set run records its results in the build directory)")
-    run_simulate(_resolve_out(out), inputs, outputs, stall=stall, max_frames=max_frames)
+    run_simulate(out, inputs, outputs, stall=stall, max_frames=max_frames)
 
 
 @cli.command()
@@ -172,7 +195,7 @@ def synth(out, board):
     """Estimate LUT/FF/BRAM/DSP with Yosys synth_xilinx, in total and per layer."""
     from sbn_hw.pipeline.stages import run_synth
 
-    run_synth(_resolve_out(out), board)
+    run_synth(out, board)
 
 
 @cli.command()
@@ -182,31 +205,37 @@ def report(out):
     from sbn_hw.pipeline.progress import console
     from sbn_hw.report import write_report
 
-    j, m = write_report(_resolve_out(out))
+    j, m = write_report(out)
     console.print(f"report: {m} and {j}")
 
 
 @cli.command()
 @_train_options
-@_compile_options
+@_folding_options
 @_sim_options
-@_out_option
+@_new_out_option
 @click.option("--board", default="pynq-z2", show_default=True)
-def build(out, onnx, input_dtype, input_scale, folding, target_cycles, stall, max_frames, board, resume, **kw):
-    """The whole path: train -> export -> compile -> simulate -> synth -> report."""
+def build(out, folding, target_cycles, stall, max_frames, board, resume, **kw):
+    """The whole path: train -> export -> compile -> simulate -> synth -> report.
+
+    To compile a model of your own, use `sbn-hw compile --onnx FILE --out DIR`."""
+    from sbn_hw.flows import load_board
     from sbn_hw.pipeline.progress import console
-    from sbn_hw.pipeline.stages import run_compile, run_export, run_simulate, run_synth, run_train
+    from sbn_hw.pipeline.stages import (check_compile_arguments, check_simulate_arguments, run_compile, run_export,
+                                        run_simulate, run_synth, run_train)
     from sbn_hw.report import write_report
 
-    if onnx is not None:
-        raise SbnHwError("`build` trains its own model; to compile your file use `sbn-hw compile --onnx FILE`")
     cfg = _train_config(**kw)
-    out = _resolve_out(out, cfg.dataset)
-    (out / "report.json").unlink(missing_ok=True)
+    # Every argument is checked before training starts, not when its stage is reached.
+    check_compile_arguments(folding, target_cycles, None, None)
+    check_simulate_arguments(stall, max_frames)
+    load_board(board)
+    out = out or default_out(cfg)
+    console.print(f"build folder: {out}")
     t0 = time.time()
     run_train(out, cfg, resume)
     run_export(out)
-    run_compile(out, None, input_dtype, input_scale, folding, target_cycles)
+    run_compile(out, None, None, None, folding, target_cycles)
     sim = run_simulate(out, stall=stall, max_frames=max_frames)
     run_synth(out, board)
     j, m = write_report(out)

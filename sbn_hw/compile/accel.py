@@ -1,26 +1,30 @@
-"""The accelerator description: one typed object that every backend (golden model, RTL, HLS,
-resource estimates, driver) reads. All numbers in it are exact integers."""
+"""The accelerator description: one typed object that every backend reads (today the golden model,
+the RTL generator and the Yosys resource estimate). All numbers in it are exact integers."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
 from sbn_hw import SbnHwError
+from sbn_hw.compile.folding import check_ram_style, divisors, resolve_ram_style, streams_compatible
 
-# Integer input types a first layer can take: name -> (min, max).
+# Integer input types a first layer can take: name -> (min, max). An own build picks the narrowest
+# type that holds its data (digits' pixels 0..16 stream as UINT5, MNIST's as UINT8).
 INPUT_DTYPES: dict[str, tuple[int, int]] = {
     "BINARY": (0, 1),
     "BIPOLAR": (0, 1),  # streamed as bits, 1 = +1
-    "UINT2": (0, 3),
-    "UINT4": (0, 15),
-    "UINT8": (0, 255),
-    "INT4": (-8, 7),
-    "INT8": (-128, 127),
+    **{f"UINT{b}": (0, (1 << b) - 1) for b in range(2, 9)},
+    **{f"INT{b}": (-(1 << (b - 1)), (1 << (b - 1)) - 1) for b in range(2, 9)},
 }
+
+
+def unsigned_dtype_for(max_value: int) -> str:
+    """The narrowest UINTn holding 0..max_value (at least UINT2: a 1-bit input is BINARY)."""
+    return f"UINT{max(2, int(max_value).bit_length())}"
 
 # How a layer multiplies (see docs/ENCODINGS.md); a 1-bit value travels as one bit.
 #   xnor:    bipolar act x bipolar weight: acc = popcount(XNOR(a, w))          in [0, MW]
@@ -58,6 +62,10 @@ class LayerSpec:
     weights: np.ndarray  # (mh, mw) uint8: 1 means +1 (0 means -1), or 1/0 in and_w mode
     thresholds: np.ndarray | None = None  # (mh,) int64
     threshold_le: np.ndarray | None = field(default=None)  # (mh,) bool
+    # Memory styles (folding.RAM_STYLES, FINN's ram_style / ram_style_thresholds): "auto" is resolved
+    # by size when the accelerator is folded (Accelerator.with_folding) and in saved descriptions.
+    ram_style: str = "auto"  # weight memory
+    ram_style_thresholds: str = "auto"  # threshold memory
 
     def __post_init__(self):
         if self.mode not in MODES:
@@ -65,6 +73,8 @@ class LayerSpec:
         if self.weights.shape != (self.mh, self.mw):
             raise SbnHwError(f"layer {self.name}: weights have shape {self.weights.shape}, expected {(self.mh, self.mw)}")
         check_folding(self.name, self.mw, self.mh, self.pe, self.simd)
+        check_ram_style(self.name, "ram_style", self.ram_style)
+        check_ram_style(self.name, "ram_style_thresholds", self.ram_style_thresholds)
 
     @property
     def sf(self) -> int:
@@ -117,11 +127,23 @@ class LayerSpec:
     def out_bits(self) -> int:
         return 1 if self.has_thresholds else self.acc_bits
 
+    @property
+    def weight_memory_shape(self) -> tuple[int, int]:
+        """(words, bits per word) of the weight memory: one word per cycle of PE*SIMD weights."""
+        return self.sf * self.nf, self.pe * self.simd
+
+    @property
+    def threshold_memory_shape(self) -> tuple[int, int]:
+        """(words, bits per word) of the threshold memory: PE entries {le, T} per output row."""
+        return self.nf, self.pe * (self.th_bits + 1)
+
+    def with_resolved_memory_styles(self) -> "LayerSpec":
+        """The same layer with "auto" memory styles replaced by the style chosen for its size."""
+        return replace(self, ram_style=resolve_ram_style(self.ram_style, *self.weight_memory_shape),
+                       ram_style_thresholds=resolve_ram_style(self.ram_style_thresholds, *self.threshold_memory_shape))
+
 
 def check_folding(name: str, mw: int, mh: int, pe: int, simd: int) -> None:
-    def divisors(n):
-        return [d for d in range(1, n + 1) if n % d == 0]
-
     if pe < 1 or mh % pe:
         raise SbnHwError(f"layer {name}: PE={pe} does not divide MH={mh} outputs; choose PE from {divisors(mh)}")
     if simd < 1 or mw % simd:
@@ -143,7 +165,7 @@ class Accelerator:
                 raise SbnHwError(f"layer {b.name} takes {b.mw} inputs but {a.name} produces {a.mh}")
             if not a.has_thresholds:
                 raise SbnHwError(f"layer {a.name} has no thresholds but is not the last layer")
-            if b.simd % a.pe and a.pe % b.simd:
+            if not streams_compatible(a.pe, b.simd):
                 raise SbnHwError(
                     f"stream width mismatch: {a.name} emits PE={a.pe} values per beat and {b.name} takes "
                     f"SIMD={b.simd}; one must divide the other (change one of them)"
@@ -169,8 +191,9 @@ class Accelerator:
             "input_dtype": self.input_dtype,
             "input_scale": self.input_scale,
             "layers": [
-                {k: getattr(l, k) for k in ("name", "mw", "mh", "pe", "simd", "mode", "in_min", "in_max")}
-                for l in self.layers
+                {k: getattr(l, k) for k in ("name", "mw", "mh", "pe", "simd", "mode", "in_min", "in_max",
+                                            "ram_style", "ram_style_thresholds")}
+                for l in (l.with_resolved_memory_styles() for l in self.layers)
             ],
         }
         arrays = {"output_scale": self.output_scale, "output_bias": self.output_bias}
@@ -191,22 +214,31 @@ class Accelerator:
             raise SbnHwError(f"no accelerator description at '{path}': run `sbn-hw compile` first")
         with np.load(path, allow_pickle=False) as z:
             meta = json.loads(str(z["meta"]))
+            # Descriptions saved before memory styles existed have none: they load as "auto", resolved.
             layers = tuple(
                 LayerSpec(
                     **lm,
                     weights=z[f"w{i}"],
                     thresholds=z[f"t{i}"] if f"t{i}" in z else None,
                     threshold_le=z[f"le{i}"] if f"le{i}" in z else None,
-                )
+                ).with_resolved_memory_styles()
                 for i, lm in enumerate(meta["layers"])
             )
             return Accelerator(layers, meta["input_dtype"], meta["input_scale"], z["output_scale"], z["output_bias"], meta["name"])
 
-    def with_folding(self, folding: list[tuple[int, int]]) -> "Accelerator":
-        """Same accelerator with (PE, SIMD) per layer replaced."""
-        from dataclasses import replace
+    @property
+    def folding(self) -> list[tuple[int, int, str, str]]:
+        """(PE, SIMD, ram_style, ram_style_thresholds) per layer, as with_folding takes it."""
+        return [(l.pe, l.simd, l.ram_style, l.ram_style_thresholds) for l in self.layers]
 
+    def with_folding(self, folding: list[tuple]) -> "Accelerator":
+        """Same accelerator with (PE, SIMD), or (PE, SIMD, ram_style, ram_style_thresholds), per
+        layer replaced. "auto" memory styles are then resolved for the new folding; a (PE, SIMD)
+        entry keeps the layer's style, so pass "auto" to choose again for a new folding."""
         if len(folding) != len(self.layers):
             raise SbnHwError(f"folding has {len(folding)} entries for {len(self.layers)} layers")
-        layers = tuple(replace(l, pe=pe, simd=simd) for l, (pe, simd) in zip(self.layers, folding))
-        return replace(self, layers=layers)
+        layers = []
+        for l, f in zip(self.layers, folding):
+            styles = dict(ram_style=f[2], ram_style_thresholds=f[3]) if len(f) > 2 else {}
+            layers.append(replace(l, pe=f[0], simd=f[1], **styles).with_resolved_memory_styles())
+        return replace(self, layers=tuple(layers))

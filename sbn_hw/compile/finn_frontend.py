@@ -108,14 +108,26 @@ def _drop_bipolar_input_threshold(model, input_dtype: str):
     from qonnx.custom_op.registry import getCustomOp
 
     chain, cur = [node], node
-    if getCustomOp(node).get_nodeattr("out_dtype") != "BIPOLAR":
-        # A {0,1} MultiThreshold followed by Mul/Add that maps it back to {-1,+1}: bypass all three.
-        for op in ("Mul", "Add"):
+    op = getCustomOp(node)
+    if op.get_nodeattr("out_dtype") != "BIPOLAR":
+        # A {0,1} MultiThreshold followed by Mul 2 and Add -1 maps it back to {-1,+1}: bypass all
+        # three. Other constants would change the values: refuse rather than drop them.
+        for op_type, want in (("Mul", 2.0), ("Add", -1.0)):
             nxt = model.find_consumer(cur.output[0])
-            if nxt is None or nxt.op_type != op:
+            if nxt is None or nxt.op_type != op_type:
                 return model
+            const = model.get_initializer(nxt.input[1])
+            if const is None or not np.allclose(np.asarray(const, np.float64), want):
+                got = "a computed tensor" if const is None else np.unique(np.asarray(const)).tolist()[:4]
+                raise SbnHwError(
+                    f"the input quantizer '{node.name}' is followed by {op_type} {got}, not the bipolar mapping "
+                    f"(Mul 2, Add -1) that --input-dtype BIPOLAR assumes: export the input quantizer as a bipolar "
+                    "QuantIdentity, or compile with the integer --input-dtype your inputs really have")
             chain.append(nxt)
             cur = nxt
+        if float(op.get_nodeattr("out_bias")) != 0.0:
+            raise SbnHwError(f"the input quantizer '{node.name}' has out_bias {op.get_nodeattr('out_bias')}, "
+                             "not the {0,1} form sbn-hw maps to bipolar input; use a bipolar QuantIdentity")
     for c in model.find_consumers(cur.output[0]):
         for i, name in enumerate(c.input):
             if name == cur.output[0]:

@@ -33,6 +33,14 @@ def _blocks(model: nn.Module):
     return blocks
 
 
+def has_unsigned_binary(model: nn.Module) -> bool:
+    """Whether the hardened model has {0,1} activations or {0,1} weights. FINN 1.6.1 turns those
+    into XNOR form, so their AND-popcount hardware is described from the model (describe_hardened)."""
+    return any(isinstance(m, QuantIdentity) and uses_quantizer(m.act_quant, UnsignedBinaryActivation)
+               or isinstance(m, QuantLinear) and uses_quantizer(m.weight_quant, UnsignedBinaryWeight)
+               for m in model.modules())
+
+
 def describe_hardened(model: nn.Module, input_dtype: str, input_scale: float, name: str = "sbn_accel") -> Accelerator:
     blocks = _blocks(model)
     in_kind = "int" if input_dtype not in ("BIPOLAR", "BINARY") else "bipolar"
@@ -70,7 +78,7 @@ def describe_hardened(model: nn.Module, input_dtype: str, input_scale: float, na
             break
         binary01 = uses_quantizer(act.act_quant, UnsignedBinaryActivation)
         t, le = bn_sign_thresholds(gamma, beta, mean, var, bn.eps, z_scale, z_off, spec.acc_range,
-                                   level=0.5 if binary01 else 0.0)
+                                   level=0.5 if binary01 else 0.0, ties_high=not binary01)
         layers.append(LayerSpec(spec.name, k, lin.out_features, 1, 1, mode, a_lo, a_hi, bits, t, le))
         in_kind = "binary01" if binary01 else "bipolar"
     return Accelerator(tuple(layers), input_dtype, float(input_scale), np.asarray(scale), np.asarray(bias), name)

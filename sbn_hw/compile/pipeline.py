@@ -20,11 +20,14 @@ DEFAULT_TARGET_CYCLES = 512
 class CompileResult:
     accel: Accelerator
     finn_model: object  # qonnx ModelWrapper of the folded FINN HW graph
-    finn_path: Path
-    accel_path: Path
+    folding_config: dict  # FINN-format folding JSON of the chosen folding
 
 
-def choose_folding(accel: Accelerator, folding_file: Path | None, target_cycles: int | None) -> list[tuple[int, int]]:
+def choose_folding(accel: Accelerator, folding_file: Path | None,
+                   target_cycles: int | None) -> list[tuple[int, int, str, str]]:
+    """(PE, SIMD, ram_style, ram_style_thresholds) per layer, from a FINN folding file (its
+    "Defaults" apply to every layer; PE/SIMD default to 1, memory styles to "auto") or, without
+    one, the cheapest folding meeting the target cycles per frame with "auto" memory styles."""
     names = [l.name for l in accel.layers]
     if folding_file is not None and target_cycles is not None:
         raise SbnHwError("give either a folding file or a target cycles per frame, not both")
@@ -32,34 +35,42 @@ def choose_folding(accel: Accelerator, folding_file: Path | None, target_cycles:
         cfg = read_folding_json(folding_file, names)
         folding = []
         for l in accel.layers:
-            pe, simd = cfg[l.name]
-            pe, simd = int(pe or 1), int(simd or 1)
+            c = cfg[l.name]
+            pe, simd = int(c["PE"] or 1), int(c["SIMD"] or 1)
             check_folding(l.name, l.mw, l.mh, pe, simd)
-            folding.append((pe, simd))
+            folding.append((pe, simd, c["ram_style"] or "auto", c["ram_style_thresholds"] or "auto"))
         return folding
-    return auto_folding([(l.mw, l.mh) for l in accel.layers], target_cycles or DEFAULT_TARGET_CYCLES)
+    fold = auto_folding([(l.mw, l.mh) for l in accel.layers], target_cycles or DEFAULT_TARGET_CYCLES)
+    return [(pe, simd, "auto", "auto") for pe, simd in fold]
 
 
 def compile_qonnx(
     qonnx_path: Path,
-    out_dir: Path,
     input_dtype: str = "UINT8",
     input_scale: float = 1.0,
     folding_file: Path | None = None,
     target_cycles: int | None = None,
 ) -> CompileResult:
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    """QONNX file -> folded FINN graph + accelerator description, in memory (nothing is written, so
+    a bad folding file or an unsupported model leaves a finished build untouched)."""
     model = qonnx_to_finn_hw(load_onnx(qonnx_path), input_dtype, input_scale)
     unfolded = finn_hw_to_accelerator(model, input_dtype, input_scale)
     folding = choose_folding(unfolded, folding_file, target_cycles)
-    accel = unfolded.with_folding(folding)  # validates stream compatibility too
+    accel = unfolded.with_folding(folding)  # validates stream compatibility, resolves "auto" memory styles
     names = [l.name for l in accel.layers]
-    model = set_finn_folding(model, dict(zip(names, folding)))
-    finn_path = out_dir / "finn_hw.onnx"
+    model = set_finn_folding(model, {n: (f[0], f[1]) for n, f in zip(names, folding)})
+    return CompileResult(accel, model, folding_json(names, accel.folding))
+
+
+def save_compile(res: CompileResult, out_dir: Path, accel: Accelerator | None = None) -> dict[str, Path]:
+    """Write the FINN graph, the folding JSON and the description (`accel`, default FINN's)."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = {"finn_graph": out_dir / "finn_hw.onnx", "folding": out_dir / "folding.json",
+             "accelerator": out_dir / "accelerator.npz"}
     tmp = out_dir / "finn_hw.onnx.partial"
-    model.save(str(tmp))
-    os.replace(tmp, finn_path)
-    (out_dir / "folding.json").write_text(json.dumps(folding_json(names, folding), indent=2))
-    accel_path = accel.save(out_dir / "accelerator.npz")
-    return CompileResult(accel, model, finn_path, accel_path)
+    res.finn_model.save(str(tmp))
+    os.replace(tmp, paths["finn_graph"])
+    paths["folding"].write_text(json.dumps(res.folding_config, indent=2))
+    (accel or res.accel).save(paths["accelerator"])
+    return paths

@@ -1,6 +1,6 @@
 """Bit-exact reference for the accelerator: XNOR, popcount and compare on packed bits.
 
-Every hardware path (FINN execution, RTL simulation, HLS C-sim) is compared against this.
+FINN's execution of its graph and the RTL simulation are compared against this, frame by frame.
 """
 
 from __future__ import annotations
@@ -23,19 +23,31 @@ def pack_bits(bits: np.ndarray) -> np.ndarray:
     return np.packbits(padded, axis=1, bitorder="little").view(np.uint64)
 
 
+# Words of the (frames, outputs, K/64) intermediate held at once: 32 MB, whatever the test set.
+CHUNK_WORDS = 1 << 22
+
+
+def _popcount_chunked(a: np.ndarray, w: np.ndarray, combine) -> np.ndarray:
+    """sum over words of popcount(combine(a, w)) for packed (N, W) x (M, W), a chunk of frames at a time."""
+    n, m, words = a.shape[0], w.shape[0], a.shape[1]
+    step = max(1, CHUNK_WORDS // max(1, m * words))
+    out = np.empty((n, m), dtype=np.int64)
+    for i in range(0, n, step):
+        out[i:i + step] = np.bitwise_count(combine(a[i:i + step, None, :], w[None, :, :])).sum(axis=2, dtype=np.int64)
+    return out
+
+
 def xnor_popcount(a_bits: np.ndarray, w_bits: np.ndarray) -> np.ndarray:
     """(N, K) x (M, K) bits -> (N, M) popcount(XNOR) over the K real positions."""
     k = a_bits.shape[1]
     a, w = pack_bits(a_bits), pack_bits(w_bits)
     pad = a.shape[1] * 64 - k  # padding zeros XNOR to ones: subtract them
-    x = ~(a[:, None, :] ^ w[None, :, :])
-    return np.bitwise_count(x).sum(axis=2, dtype=np.int64) - pad
+    return _popcount_chunked(a, w, lambda x, y: ~(x ^ y)) - pad
 
 
 def and_popcount(a_bits: np.ndarray, w_bits: np.ndarray) -> np.ndarray:
     """(N, K) x (M, K) bits -> (N, M) popcount(AND) (zero padding adds nothing)."""
-    a, w = pack_bits(a_bits), pack_bits(w_bits)
-    return np.bitwise_count(a[:, None, :] & w[None, :, :]).sum(axis=2, dtype=np.int64)
+    return _popcount_chunked(pack_bits(a_bits), pack_bits(w_bits), np.bitwise_and)
 
 
 def accumulate(layer: LayerSpec, x: np.ndarray) -> np.ndarray:

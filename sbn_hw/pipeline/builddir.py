@@ -1,5 +1,9 @@
 """A build directory: one sub-folder per stage; a stage counts as done only once its
-`stage.json` exists, and that file is written last and atomically."""
+`stage.json` exists, and that file is written last and atomically.
+
+Stages form a chain: (re)starting one invalidates every stage after it, and the report, so a
+folder never shows results of an older upstream stage. A stage validates its arguments before it
+starts, so a typo does not un-finish a verified build."""
 
 from __future__ import annotations
 
@@ -9,7 +13,19 @@ from pathlib import Path
 
 from sbn_hw import SbnHwError
 
+# The one list of stages, in order (the report and the benchmarks read it from here).
 STAGES = ("train", "export", "compile", "simulate", "synth")
+# Runs that are not part of the chain but depend on a stage: a user's `simulate --inputs`.
+SIDE_RUNS = {"simulate-inputs": "compile"}
+REPORT_FILES = ("report.json", "report.md")
+
+
+def later_stages(stage: str) -> list[str]:
+    """Every stage and side run that depends on `stage` (directly or through later stages)."""
+    if stage in SIDE_RUNS:
+        return []
+    later = list(STAGES[STAGES.index(stage) + 1:])
+    return later + [s for s, dep in SIDE_RUNS.items() if dep == stage or dep in later]
 
 
 class BuildDir:
@@ -22,10 +38,16 @@ class BuildDir:
         return d
 
     def begin(self, stage: str) -> Path:
-        """Start (or restart) a stage: its old completion record goes first."""
-        d = self.stage_dir(stage)
-        (d / "stage.json").unlink(missing_ok=True)
-        return d
+        """Start (or restart) a stage: its old completion record goes first, with those of every
+        stage after it and the report built from them."""
+        if stage not in STAGES and stage not in SIDE_RUNS:
+            raise ValueError(f"unknown stage {stage}")
+        for s in [stage, *later_stages(stage)]:
+            (self.root / s / "stage.json").unlink(missing_ok=True)
+        if stage in STAGES:
+            for f in REPORT_FILES:
+                (self.root / f).unlink(missing_ok=True)
+        return self.stage_dir(stage)
 
     def finish(self, stage: str, record: dict) -> None:
         write_json_atomic(self.stage_dir(stage) / "stage.json", record)

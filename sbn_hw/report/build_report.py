@@ -4,47 +4,67 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sbn_hw.pipeline.builddir import BuildDir, write_json_atomic
+from sbn_hw.pipeline.builddir import STAGES, BuildDir, write_json_atomic
 from sbn_hw.report import plots
 
 
 def collect_report(out: Path) -> dict:
     bd = BuildDir(out)
-    tr, ex, co, si, sy = (bd.record(s) for s in ("train", "export", "compile", "simulate", "synth"))
+    records = {s: bd.record(s) for s in STAGES}
+    tr, ex, co, si, sy = (records[s] for s in STAGES)
     cfg = tr.get("config", {})
     return {
         "dataset": cfg.get("dataset"),
         "model": cfg.get("model", co.get("onnx")),
         "method": cfg.get("method"),
         "input_mode": cfg.get("input_mode"),
+        "input_dtype": co.get("input_dtype"),
         "train_config": cfg,
         "accuracy": {
             "smooth": ex.get("accuracy_smooth", tr.get("accuracy_smooth")),
             "hardened": ex.get("accuracy_hardened"),
             "qonnx": ex.get("accuracy_qonnx"),
             "golden": co.get("accuracy_golden"),
+            # Golden and RTL scored on the same frames (all of them unless --max-frames).
+            "golden_on_simulated_frames": si.get("accuracy_golden"),
             "rtl": si.get("accuracy_rtl"),
         },
+        "frames_test_set": ex.get("frames"),
+        "frames_scored_rtl": si.get("frames_scored"),
         "smooth_hard_agreement": ex.get("smooth_hard_agreement"),
         "frames_checked_against_finn": co.get("frames_checked_against_finn"),
         "frames_simulated": si.get("frames_simulated"),
         "mismatches": si.get("mismatches"),
         "cycles_per_frame": {"measured": si.get("cycles_per_frame_measured"),
                              "analytic": si.get("cycles_per_frame_analytic", co.get("cycles_per_frame_analytic"))},
-        "fps_at_100mhz": si.get("fps_at_100mhz"),
+        # Cycles per frame x 100 MHz: no timing analysis stands behind this clock.
+        "fps_at_100mhz_timing_not_checked": si.get("fps_at_100mhz_timing_not_checked"),
+        "qonnx_check": co.get("qonnx_check"),
+        "finn_vs_qonnx": co.get("finn_vs_qonnx"),
         "layers": co.get("layers", []),
         "resources": sy.get("resources"),
         "resources_per_layer": sy.get("layers"),
         "utilization": sy.get("utilization"),
         "board": sy.get("board"),
-        "seconds": {s: r.get("seconds") for s, r in zip(("train", "export", "compile", "simulate", "synth"),
-                                                        (tr, ex, co, si, sy)) if r},
+        "seconds": {s: r.get("seconds") for s, r in records.items() if r},
         "history": tr.get("history", []),
     }
 
 
 def _fmt(v, spec=".4f"):
     return "–" if v is None else format(v, spec)
+
+
+def _ties(check: dict | None) -> str:
+    if not check or not check.get("ties"):
+        return ""
+    return f" ({check['ties']} with an exact tie that QONNX's float32 rounds the other way)"
+
+
+def _memory_styles(layer: dict) -> str:
+    if "ram_style" not in layer:  # a build compiled before memory styles existed
+        return "–"
+    return f"{layer['ram_style']} / {layer.get('ram_style_thresholds') or '–'}"
 
 
 def write_report(out: Path) -> tuple[Path, Path]:
@@ -69,31 +89,42 @@ def write_report(out: Path) -> tuple[Path, Path]:
         "",
         "## Accuracy (test set)",
         "",
-        "| trained (smooth at nu_max for sbn) | hardened (Brevitas) | QONNX | golden model | RTL simulation |",
-        "|---|---|---|---|---|",
-        f"| {_fmt(acc['smooth'])} | {_fmt(acc['hardened'])} | {_fmt(acc['qonnx'])} | {_fmt(acc['golden'])} | {_fmt(acc['rtl'])} |",
+        f"| frames | trained (smooth at nu_max for sbn) | hardened (Brevitas) | QONNX | golden model | RTL simulation |",
+        "|---|---|---|---|---|---|",
+        f"| all {rep['frames_test_set'] or '–'} | {_fmt(acc['smooth'])} | {_fmt(acc['hardened'])} | {_fmt(acc['qonnx'])} | "
+        f"{_fmt(acc['golden'])} | – |",
+        f"| the {rep['frames_scored_rtl'] or '–'} simulated | | | | {_fmt(acc['golden_on_simulated_frames'])} | {_fmt(acc['rtl'])} |",
         "",
         f"Smooth/hard agreement: {_fmt(rep['smooth_hard_agreement'])}. "
-        f"Frames checked golden vs FINN: {rep['frames_checked_against_finn']}. "
+        f"Frames checked golden vs FINN and vs QONNX, every layer: {rep['frames_checked_against_finn']}"
+        f"{_ties(rep['qonnx_check'])}. "
         f"Frames simulated in RTL: {rep['frames_simulated']}, mismatches: {rep['mismatches']}.",
         "",
         "## Throughput",
         "",
         f"Cycles per frame: measured {_fmt(rep['cycles_per_frame']['measured'], '.1f')}, analytic "
-        f"{rep['cycles_per_frame']['analytic']}; {_fmt(rep['fps_at_100mhz'], ',.0f')} frames/s at 100 MHz.",
+        f"{rep['cycles_per_frame']['analytic']}; {_fmt(rep['fps_at_100mhz_timing_not_checked'], ',.0f')} frames/s "
+        "= cycles per frame x 100 MHz (timing not checked: no place-and-route has shown that clock).",
         "",
-        "| layer | MW x MH | mode | PE | SIMD | cycles/frame | LUT | FF | BRAM36 |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| layer | MW x MH | mode | PE | SIMD | cycles/frame | memories (weights / thresholds) | LUT | LUT logic "
+        "| LUT memory | FF | BRAM36 |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     per = rep["resources_per_layer"] or [{}] * len(rep["layers"])
     for l, r in zip(rep["layers"], per):
         lines.append(f"| {l['name']} | {l['mw']} x {l['mh']} | {l['mode']} | {l['pe']} | {l['simd']} | {l['cycles']} | "
-                     f"{r.get('lut', '–')} | {r.get('ff', '–')} | {r.get('bram', '–')} |")
+                     f"{_memory_styles(l)} | {r.get('lut', '–')} | {r.get('lut_logic', '–')} | {r.get('lut_memory', '–')} | "
+                     f"{r.get('ff', '–')} | {r.get('bram', '–')} |")
     if rep["resources"]:
         r, u = rep["resources"], rep["utilization"]
+        split = (f" ({r['lut_logic']} as logic, {r['lut_memory']} as memory: LUT RAM and shift registers)"
+                 if "lut_logic" in r else "")
         lines += ["", f"## Resources ({rep['board']}, Yosys synth_xilinx estimate)", "",
-                  f"LUT {r['lut']} ({u['lut']:.1%}), FF {r['ff']} ({u['ff']:.1%}), BRAM36 {r['bram']:g} "
-                  f"({u['bram']:.1%}), DSP {r['dsp']}."]
+                  f"LUT {r['lut']} ({u['lut']:.1%}){split}, FF {r['ff']} ({u['ff']:.1%}), BRAM36 {r['bram']:g} "
+                  f"({u['bram']:.1%}), DSP {r['dsp']}.", "",
+                  "Memory styles are the description's (FINN's ram_style; \"auto\" chosen by size at compile). "
+                  "How Yosys built each memory is in report.json, resources_per_layer[].memories; Yosys maps no "
+                  "read-only memory to LUT RAM, so a \"distributed\" one is LUT logic there."]
     lines += ["", "## Time per stage (s)", "", "| " + " | ".join(rep["seconds"]) + " |",
               "|" + "---|" * len(rep["seconds"]), "| " + " | ".join(f"{v:.1f}" for v in rep["seconds"].values()) + " |"]
     for title, path in figs:

@@ -11,8 +11,9 @@ import numpy as np
 
 from sbn_hw import SbnHwError
 from sbn_hw.compile.accel import Accelerator, LayerSpec
+from sbn_hw.paths import resource_dir
 
-RTL_LIBRARY = Path(__file__).resolve().parents[2] / "rtl"
+RTL_LIBRARY = resource_dir("rtl")
 LIBRARY_FILES = ("sbn_mvau.v", "sbn_adder_tree.v", "axis_fifo.v", "axis_dwc.v")
 TOP_NAME = "sbn_accel_top"
 RTL_MODES = {"int": 0, "xnor": 1, "and_act": 2, "and_w": 3}  # sbn_mvau's MODE parameter
@@ -44,6 +45,7 @@ def threshold_words(layer: LayerSpec) -> list[str]:
 
 
 def layer_params(layer: LayerSpec, weight_file: str, thresh_file: str) -> dict[str, object]:
+    layer = layer.with_resolved_memory_styles()  # "auto" -> the style chosen for the memory's size
     return {
         "MW": layer.mw,
         "MH": layer.mh,
@@ -57,6 +59,8 @@ def layer_params(layer: LayerSpec, weight_file: str, thresh_file: str) -> dict[s
         "TH_BITS": layer.th_bits,
         "WEIGHT_FILE": f'"{weight_file}"',
         "THRESH_FILE": f'"{thresh_file}"',
+        "WEIGHT_RAM_STYLE": f'"{layer.ram_style}"',
+        "THRESH_RAM_STYLE": f'"{layer.ram_style_thresholds}"',
     }
 
 
@@ -126,7 +130,8 @@ def top_verilog(accel: Accelerator, params: list[dict[str, object]]) -> str:
     v.append("    assign l0_in_tdata = s_axis_tdata;\n    assign l0_in_tvalid = s_axis_tvalid;\n    assign s_axis_tready = l0_in_tready;")
     for i, (l, p) in enumerate(zip(layers, params)):
         plist = ",\n".join(f"        .{k}({val})" for k, val in p.items())
-        v.append(f"    // {l.name}: {l.mw}x{l.mh}, PE={l.pe}, SIMD={l.simd}, {l.cycles} cycles per frame")
+        v.append(f"    // {l.name}: {l.mw}x{l.mh}, PE={l.pe}, SIMD={l.simd}, {l.cycles} cycles per frame, "
+                 f"memories {p['WEIGHT_RAM_STYLE']} / {p['THRESH_RAM_STYLE']} (weights / thresholds)")
         v.append(f"    {TOP_NAME}_layer{i} u_layer{i} (\n        .clk(clk), .rst(rst),\n"
                  f"{_connect('s_axis', f'l{i}_in')},\n{_connect('m_axis', f'l{i}_out')}\n    );")
         wrappers.append(_layer_wrapper(i, l, plist))
@@ -151,8 +156,6 @@ def generate_rtl(accel: Accelerator, out_dir: Path) -> RtlBuild:
     """Write memory images, the generated top and a copy of the library into out_dir."""
     out_dir = Path(out_dir).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
-    if not RTL_LIBRARY.is_dir():
-        raise SbnHwError(f"RTL library not found at {RTL_LIBRARY}: reinstall sbn-hw from a source checkout (pip install -e .)")
     params = []
     for i, l in enumerate(accel.layers):
         wf, tf = out_dir / f"layer{i}_weights.mem", out_dir / f"layer{i}_thresh.mem"

@@ -55,13 +55,18 @@ class TrainConfig:
             raise SbnHwError(f"warm-up of {self.warmup_epochs} epochs leaves no training for nu to grow in ({self.epochs} epochs)")
         span = self.epochs - self.warmup_epochs
         total = span * steps_per_epoch if self.nu_per == "step" else span
+        (w0, w1, ws), (a0, a1, as_) = self.nu_ends()
+        return NuSchedule(w0, w1, total, ws), NuSchedule(a0, a1, total, as_)
+
+    def nu_ends(self) -> tuple[tuple[float, float, str], tuple[float, float, str]]:
+        """((start, end, shape) for weights, the same for activations): the separate settings,
+        falling back to the shared nu0 / nu_max / schedule. The one place that applies the fallback."""
 
         def pick(a, b):
             return a if a is not None else b
 
-        w = NuSchedule(pick(self.nu_w0, self.nu0), pick(self.nu_w_max, self.nu_max), total, pick(self.schedule_w, self.schedule))
-        a = NuSchedule(pick(self.nu_a0, self.nu0), pick(self.nu_a_max, self.nu_max), total, pick(self.schedule_a, self.schedule))
-        return w, a
+        return ((pick(self.nu_w0, self.nu0), pick(self.nu_w_max, self.nu_max), pick(self.schedule_w, self.schedule)),
+                (pick(self.nu_a0, self.nu0), pick(self.nu_a_max, self.nu_max), pick(self.schedule_a, self.schedule)))
 
 
 def nu_at(cfg: TrainConfig, sched: "NuSchedule", step: int, steps_per_epoch: int) -> float:

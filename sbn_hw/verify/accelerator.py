@@ -24,6 +24,7 @@ class SimResult:
     mismatch_count: int
     mismatches: list[str]
     seconds: float
+    golden: list[np.ndarray]  # the golden model's output of every layer for the same frames
 
 
 def simulate(
@@ -50,8 +51,11 @@ def simulate(
              out_bits=l.out_bits, out_signed=bool(not l.has_thresholds and l.acc_signed))
         for l in accel.layers
     ]
-    # Liveness guard: generous multiple of the slowest layer's work for one frame.
-    idle_limit = 20 * accel.cycles_per_frame + 1000
+    if not (0 <= in_stall < 1 and 0 <= out_stall < 1):
+        raise SbnHwError(f"stall probabilities must be in [0, 1), got input {in_stall}, output {out_stall}")
+    # Liveness guard: cycles without any handshake on either port. A generous multiple of the
+    # slowest layer's work for one frame, stretched by the expected wait for a stalled handshake.
+    idle_limit = int((20 * accel.cycles_per_frame + 1000) / (1 - max(in_stall, out_stall)))
     meta = dict(layers=layers, seed=seed, in_stall=in_stall, out_stall=out_stall, throughput_frames=throughput_frames,
                 idle_limit=idle_limit, result_path=str(result_path), outputs_path=str(outputs_path))
     data = sim_dir / "bench_data.npz"
@@ -67,4 +71,4 @@ def simulate(
         raise
     r = json.loads(result_path.read_text())
     return SimResult(np.load(outputs_path), r["frames"], r["cycles_per_frame_measured"], r["mismatch_count"],
-                     r["mismatches"], time.time() - t0)
+                     r["mismatches"], time.time() - t0, golden)

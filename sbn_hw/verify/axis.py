@@ -43,8 +43,9 @@ async def run_streams(
 
     in_stall / out_stall: probability per cycle of withholding tvalid / tready.
     taps: prefixes of internal streams to record (handshakes on <prefix>_tvalid & _tready).
-    idle_limit: fail if, over this many cycles in which the sink was ready, no output came while
-        output is still due (a hang detector, not a latency bound).
+    idle_limit: fail if for this many cycles no word was accepted on s_axis and none taken from
+        m_axis while output is still due (a hang detector, not a latency bound). Every cycle counts,
+        so a sink that is never ready or a source that never sends is caught too.
     stop_after_in: stop once this many input words were accepted (for reset-in-flight tests).
     """
     s_data, s_valid, s_ready = dut.s_axis_tdata, dut.s_axis_tvalid, dut.s_axis_tready
@@ -60,15 +61,15 @@ async def run_streams(
         await RisingEdge(dut.clk)
         cycle += 1
         # Sample what happened at this edge (values from before it).
+        idle += 1
         if driving and int(s_ready.value):
             sent += 1
             driving = False
+            idle = 0
         if ready_now and int(m_valid.value):
             res.out_words.append(int(m_data.value))
             res.out_cycles.append(cycle)
             idle = 0
-        elif ready_now:  # only cycles where the sink was ready count against liveness
-            idle += 1
         for name, (d, v, r) in tap_handles.items():
             if int(v.value) and int(r.value):
                 res.taps[name].append(int(d.value))
@@ -77,7 +78,7 @@ async def run_streams(
             break
         if idle > idle_limit:
             raise LivenessError(
-                f"no output for {idle_limit} cycles after {len(res.out_words)}/{expected_out} output words "
+                f"no stream handshake for {idle_limit} cycles after {len(res.out_words)}/{expected_out} output words "
                 f"({sent}/{len(in_words)} input words accepted)"
             )
         # Drive the next cycle.

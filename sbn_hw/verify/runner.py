@@ -9,10 +9,10 @@ import sys
 from pathlib import Path
 
 from sbn_hw import SbnHwError
+from sbn_hw.paths import IMPORT_ROOT, resource_dir
 from sbn_hw.verify.tools import verilator_env
 
-REPO = Path(__file__).resolve().parents[2]
-SIM_DIR = REPO / "sim"
+SIM_DIR = resource_dir("sim")
 
 
 def run_cocotb(
@@ -48,8 +48,9 @@ def run_cocotb(
             always=False,
             log_file=str(build_dir / "build.log"),
         )
-        # cocotb's runner hands sys.path to the simulator's Python as PYTHONPATH.
-        sys.path[:0] = [str(bench_dir), str(REPO)]
+        # cocotb's runner hands sys.path to the simulator's Python as PYTHONPATH: the bench
+        # module from bench_dir, and sbn_hw (which the benches import) from IMPORT_ROOT.
+        sys.path[:0] = [str(bench_dir), str(IMPORT_ROOT)]
         os.environ.update(extra_env or {})
         results = runner.test(
             test_module=test_module,
@@ -61,7 +62,7 @@ def run_cocotb(
     except SystemExit:  # cocotb's runner exits when the simulator dies before writing results
         results = build_dir / "missing-results.xml"
     finally:
-        for p in (str(bench_dir), str(REPO)):
+        for p in (str(bench_dir), str(IMPORT_ROOT)):
             if p in sys.path:
                 sys.path.remove(p)
         os.environ.clear()

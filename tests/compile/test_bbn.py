@@ -100,3 +100,31 @@ def test_bn_sign_semantics(gamma, beta, mean, acc, expected):
     bn = gamma * (acc - mean) + beta
     if gamma != 0:
         assert int(bn >= 0) == expected
+
+
+@pytest.mark.parametrize("gamma", [1.0, -1.0])
+def test_binary01_activation_ties_follow_the_exported_model(gamma):
+    """Si-BNN's {0,1} activation rounds half to even: BN(z) exactly 0.5 gives 0 (Brevitas and QONNX
+    alike), so the derived compare must be strict; a bipolar activation sends BN(z) == 0 to +1."""
+    from sbn_hw.harden.brevitas_model import binary01_activation
+
+    # BN(z) = gamma * (z - 2.5) with eps 0 and var 1: z = 3 (gamma>0) or z = 2 (gamma<0) is exactly 0.5.
+    acc = np.arange(0, 7)
+    bn = nn.BatchNorm1d(1, eps=0.0).eval()
+    set_bn(bn, [gamma], [0.0], [2.5], [1.0])
+    with torch.no_grad():
+        want = binary01_activation()(bn(torch.tensor(acc, dtype=torch.float32)[:, None])).numpy()[:, 0]
+    t, le = bn_sign_thresholds(np.array([gamma]), np.zeros(1), np.array([2.5]), np.ones(1), 0.0, 1.0, 0.0,
+                               (-10, 10), level=0.5, ties_high=False)
+    got = np.where(le, acc[:, None] <= t, acc[:, None] >= t)[:, 0].astype(float)
+    np.testing.assert_array_equal(got, want)
+    assert want[3 if gamma > 0 else 2] == 0  # the tie itself is 0
+    # The bipolar activation: BN(z) == 0 is +1.
+    t, le = bn_sign_thresholds(np.array([gamma]), np.zeros(1), np.array([3.0]), np.ones(1), 0.0, 1.0, 0.0, (-10, 10))
+    assert bool(np.where(le, 3 <= t, 3 >= t)[0])
+
+
+def test_gamma_zero_binary01_at_the_level_is_off():
+    t, le = bn_sign_thresholds(np.zeros(1), np.array([0.5]), np.zeros(1), np.ones(1), 0.0, 1.0, 0.0, (0, 8),
+                               level=0.5, ties_high=False)
+    assert not le[0] and t[0] == 9  # never on: BN(z) = 0.5 rounds to 0

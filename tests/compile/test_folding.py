@@ -1,10 +1,21 @@
 import json
 
+import numpy as np
 import pytest
 
 from sbn_hw import SbnHwError
-from sbn_hw.compile.accel import check_folding
-from sbn_hw.compile.folding import auto_folding, read_folding_json, streams_compatible
+from sbn_hw.compile.accel import Accelerator, LayerSpec, check_folding
+from sbn_hw.compile.folding import (
+    RAM_STYLES,
+    auto_folding,
+    auto_ram_style,
+    bram18_count,
+    folding_json,
+    read_folding_json,
+    resolve_ram_style,
+    streams_compatible,
+)
+from sbn_hw.compile.pipeline import choose_folding
 
 
 @pytest.mark.parametrize("target", [1, 64, 512, 4096, 10**6])
@@ -26,10 +37,85 @@ def test_auto_folding_is_cheapest():
     assert pe * simd == 8
 
 
-def test_folding_json_roundtrip(tmp_path):
+def entry(pe=None, simd=None, ram_style=None, ram_style_thresholds=None):
+    return {"PE": pe, "SIMD": simd, "ram_style": ram_style, "ram_style_thresholds": ram_style_thresholds}
+
+
+def write(tmp_path, cfg) -> object:
     p = tmp_path / "f.json"
-    p.write_text(json.dumps({"Defaults": {}, "MVAU_0": {"PE": 4, "SIMD": 8, "ram_style": "block"}}))
-    assert read_folding_json(p, ["MVAU_0", "MVAU_1"]) == {"MVAU_0": (4, 8), "MVAU_1": (None, None)}
+    p.write_text(json.dumps(cfg))
+    return p
+
+
+def test_folding_json_reads_pe_simd_and_memory_styles(tmp_path):
+    p = write(tmp_path, {"Defaults": {}, "MVAU_0": {"PE": 4, "SIMD": 8, "ram_style": "block", "mem_mode": "internal_decoupled"}})
+    assert read_folding_json(p, ["MVAU_0", "MVAU_1"]) == {"MVAU_0": entry(4, 8, "block"), "MVAU_1": entry()}
+
+
+def test_folding_json_defaults_apply_unless_the_layer_overrides(tmp_path):
+    # FINN's ApplyConfig form: [value, op types] with "all" or a list naming the op type.
+    p = write(tmp_path, {
+        "Defaults": {"PE": [2, ["MVAU"]], "SIMD": [4, "all"], "ram_style": ["block", ["MVAU_hls"]],
+                     "ram_style_thresholds": ["distributed", ["Thresholding"]], "mem_mode": ["external", ["MVAU"]]},
+        "MVAU_1": {"PE": 8, "ram_style": "logic"},
+    })
+    assert read_folding_json(p, ["MVAU_0", "MVAU_1"]) == {
+        "MVAU_0": entry(2, 4, "block"),  # thresholds default names another op type only
+        "MVAU_1": entry(8, 4, "logic"),
+    }
+
+
+def test_folding_json_defaults_take_bare_values_and_pairs_for_several_op_types(tmp_path):
+    p = write(tmp_path, {"Defaults": {"ram_style": "distributed", "PE": [3, ["Thresholding"], 2, ["MVAU"]]}})
+    assert read_folding_json(p, ["MVAU_0"]) == {"MVAU_0": entry(2, None, "distributed")}
+
+
+def test_defaults_reach_the_chosen_folding(tmp_path):
+    layers = tuple(LayerSpec(f"MVAU_{i}", 8, 8, 1, 1, "xnor", 0, 1, np.zeros((8, 8), np.uint8),
+                             np.zeros(8, np.int64), np.zeros(8, bool)) for i in range(2))
+    accel = Accelerator(layers, "BINARY", 1.0, np.ones(8), np.zeros(8))
+    p = write(tmp_path, {"Defaults": {"PE": [2, ["MVAU"]], "SIMD": [2, ["MVAU"]], "ram_style": ["block", "all"]},
+                         "MVAU_1": {"SIMD": 4, "ram_style_thresholds": "logic"}})
+    fold = choose_folding(accel, p, None)
+    assert fold == [(2, 2, "block", "auto"), (2, 4, "block", "logic")]
+    folded = accel.with_folding(fold)
+    assert [(l.pe, l.simd, l.ram_style, l.ram_style_thresholds) for l in folded.layers] == [
+        (2, 2, "block", "logic"), (2, 4, "block", "logic")]  # 4-word thresholds: auto -> logic
+    assert folding_json(["MVAU_0", "MVAU_1"], folded.folding)["MVAU_1"] == {
+        "PE": 2, "SIMD": 4, "ram_style": "block", "ram_style_thresholds": "logic"}
+    # Without a file every style is "auto", resolved when folded.
+    assert all(f[2:] == ("auto", "auto") for f in choose_folding(accel, None, 8))
+
+
+@pytest.mark.parametrize("cfg,msg", [
+    ({"MVAU_0": {"ram_style": "ultra"}}, r"layer MVAU_0: ram_style='ultra' is not a memory style; choose one of "
+                                         r"\['auto', 'block', 'distributed', 'logic'\]"),
+    ({"MVAU_0": {"ram_style_thresholds": "bram"}}, r"layer MVAU_0: ram_style_thresholds='bram' is not a memory style"),
+    ({"Defaults": {"ram_style": ["registers", "all"]}}, r"layer MVAU_0: ram_style='registers'"),
+    ({"MVAU_0": {"PE": "4"}}, r"layer MVAU_0: PE='4' must be a positive integer"),
+    ({"MVAU_0": {"SIMD": 0}}, r"layer MVAU_0: SIMD=0 must be a positive integer"),
+    ({"Defaults": {"PE": [2]}}, r"Defaults PE must be \[value, op types, \.\.\.\] pairs"),
+    ({"Defaults": [1]}, r"Defaults must be an object"),
+])
+def test_folding_json_bad_values_name_layer_key_and_choices(tmp_path, cfg, msg):
+    with pytest.raises(SbnHwError, match=msg):
+        read_folding_json(write(tmp_path, cfg), ["MVAU_0"])
+
+
+@pytest.mark.parametrize("depth,width,style", [
+    (8, 16, "logic"), (32, 512, "logic"),  # every bit column fits one LUT5
+    (64, 64, "distributed"), (128, 16, "distributed"), (320, 4, "distributed"), (512, 4, "distributed"),
+    (512, 16, "block"), (512, 32, "block"), (256, 16, "block"), (1024, 4, "block"), (128, 64, "block"),
+])
+def test_auto_ram_style_by_size(depth, width, style):
+    assert auto_ram_style(depth, width) == style
+    assert resolve_ram_style("auto", depth, width) == style
+    assert all(resolve_ram_style(s, depth, width) == s for s in RAM_STYLES if s != "auto")
+
+
+def test_bram18_count_picks_the_best_aspect_ratio():
+    assert bram18_count(512, 36) == 1 and bram18_count(513, 36) == 2
+    assert bram18_count(16384, 1) == 1 and bram18_count(2048, 9) == 1 and bram18_count(32, 64) == 2
 
 
 @pytest.mark.parametrize("content,msg", [

@@ -9,7 +9,7 @@ from sbn_hw.compile.finn_frontend import finn_hw_to_accelerator, qonnx_to_finn_h
 from sbn_hw.export import load_onnx, run_qonnx
 from sbn_hw.golden import GoldenMismatch, compare_layer_outputs, run_accelerator
 from sbn_hw.golden.executor import host_scores, xnor_popcount
-from sbn_hw.pipeline.stages import finn_layer_outputs
+from sbn_hw.compile.finn_exec import finn_layer_outputs
 from tests.helpers import UserMLP, export_user_model, randomize_bn
 
 
@@ -51,3 +51,22 @@ def test_mismatch_names_layer_frame_output_and_bit():
     got[2, 1] = 4
     with pytest.raises(GoldenMismatch, match=r"layer MVAU_2: 1 mismatches; first at frame 2, output 1: got 4, golden 0 \(lowest differing bit 2\)"):
         compare_layer_outputs("MVAU_2", got, want)
+
+
+@pytest.mark.parametrize("mode", ["xnor", "and_act", "and_w"])
+def test_golden_works_in_chunks_with_the_same_result(monkeypatch, mode):
+    """A full test set must run in bounded memory: the (frames x outputs x words) intermediate is
+    built a chunk of frames at a time."""
+    import sbn_hw.golden.executor as ex
+    from sbn_hw.compile.accel import LayerSpec
+
+    rng = np.random.default_rng(2)
+    layer = LayerSpec("L", 200, 30, 1, 1, mode, 0, 1, rng.integers(0, 2, (30, 200)).astype(np.uint8))
+    x = rng.integers(0, 2, (97, 200))
+    whole = ex.run_layer(layer, x)
+    calls = []
+    real = np.bitwise_count
+    monkeypatch.setattr(ex, "CHUNK_WORDS", 30 * 4 * 8)  # 8 frames per chunk
+    monkeypatch.setattr(ex.np, "bitwise_count", lambda v: calls.append(v.shape) or real(v))
+    np.testing.assert_array_equal(ex.run_layer(layer, x), whole)
+    assert len(calls) == 13 and max(c[0] for c in calls) == 8

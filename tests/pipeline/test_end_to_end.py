@@ -61,8 +61,8 @@ def test_user_brevitas_model(tmp_path, monkeypatch, dtype, scale, input_quant):
     y = np.load(tmp_path / "y.npy")
     q = run_qonnx(load_onnx(onnx), x.astype(np.float32))
     np.testing.assert_allclose(y, q, rtol=1e-4, atol=1e-4)
-    rec = json.loads((out / "simulate" / "stage.json").read_text())
-    assert rec["mismatches"] == 0 and rec["frames_simulated"] == 25
+    rec = json.loads((out / "simulate-inputs" / "stage.json").read_text())
+    assert rec["mismatches"] == 0 and rec["frames_simulated"] == 25 and rec["qonnx"]["frames"] == 25
 
 
 @pytest.mark.parametrize("method", ["sibnn", "siman"])
@@ -74,3 +74,17 @@ def test_and_popcount_methods_reach_bit_exact_rtl(tmp_path, monkeypatch, method)
     mode = {"sibnn": "and_act", "siman": "and_w"}[method]
     assert [l["mode"] for l in rep["layers"]] == ["int", mode, mode, mode]
     assert rep["mismatches"] == 0 and rep["accuracy"]["hardened"] == rep["accuracy"]["golden"]
+
+
+@pytest.mark.slow
+def test_full_size_mnist5k_sfc_build(tmp_path, monkeypatch):
+    """The README's full-size configuration: SFC 784-256-256-256-10 on mnist5k, every one of the
+    1,000 test frames through FINN, QONNX and the RTL, and a Yosys estimate."""
+    out = tmp_path / "mnist5k"
+    cli(["build", "--dataset", "mnist5k", "--out", out], monkeypatch)
+    rep = json.loads((out / "report.json").read_text())
+    assert rep["model"] == "sfc" and rep["frames_simulated"] == 1000 and rep["mismatches"] == 0
+    acc = rep["accuracy"]
+    assert acc["hardened"] == acc["qonnx"] == acc["golden"] == acc["rtl"] > 0.9
+    assert rep["frames_checked_against_finn"] == 1000 and rep["qonnx_check"]["frames"] == 1000
+    assert rep["resources"]["lut"] == rep["resources"]["lut_logic"] + rep["resources"]["lut_memory"]

@@ -1,0 +1,32 @@
+"""Execute the FINN HW graph (FINN's own Python execution of its MVAU nodes), layer by layer."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def finn_layer_outputs(finn_model, x_hw: np.ndarray, input_dtype: str, progress=None) -> list[np.ndarray]:
+    """Every MVAU's output for all frames of the integer inputs x_hw (N, features)."""
+    from finn.core.onnx_exec import execute_onnx
+
+    iname = finn_model.graph.input[0].name
+    feed_bits = finn_model.get_tensor_datatype(iname).name == "BINARY"
+    xin = x_hw if (input_dtype != "BIPOLAR" or feed_bits) else 2 * x_hw - 1
+    ishape = finn_model.get_tensor_shape(iname)
+    mvau_outs = [n.output[0] for n in finn_model.graph.node if n.op_type == "MVAU"]
+    per_layer = [[] for _ in mvau_outs]
+    for xi in (progress(xin) if progress is not None else xin):
+        ctx = execute_onnx(finn_model, {iname: xi.reshape(ishape).astype(np.float32)}, return_full_exec_context=True)
+        for i, name in enumerate(mvau_outs):
+            per_layer[i].append(ctx[name].reshape(-1))
+    return [np.rint(np.stack(p)).astype(np.int64) for p in per_layer]
+
+
+def finn_outputs_in_our_terms(accel, finn_model, outputs: list[np.ndarray]) -> list[np.ndarray]:
+    """FINN's per-MVAU outputs converted to the description's encoding (bits / accumulators)."""
+    from qonnx.custom_op.registry import getCustomOp
+
+    from sbn_hw.compile.finn_frontend import finn_output_to_ours
+
+    dtypes = [getCustomOp(n).get_nodeattr("outputDataType") for n in finn_model.get_nodes_by_op_type("MVAU")]
+    return [finn_output_to_ours(l, dt, f) for l, dt, f in zip(accel.layers, dtypes, outputs)]

@@ -1,0 +1,77 @@
+"""The accelerator description: memory styles, save/load, one home for the folding helpers."""
+
+import ast
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from sbn_hw import SbnHwError
+from sbn_hw.compile import accel as accel_module
+from sbn_hw.compile import folding
+from sbn_hw.compile.accel import Accelerator, LayerSpec
+
+
+def layer(name, mw, mh, pe=1, simd=1, **styles) -> LayerSpec:
+    rng = np.random.default_rng(0)
+    return LayerSpec(name, mw, mh, pe, simd, "xnor", 0, 1, rng.integers(0, 2, (mh, mw)).astype(np.uint8),
+                     rng.integers(0, mw, mh).astype(np.int64), np.zeros(mh, bool), **styles)
+
+
+def accel(*layers) -> Accelerator:
+    return Accelerator(tuple(layers), "BINARY", 1.0, np.ones(layers[-1].mh), np.zeros(layers[-1].mh))
+
+
+def test_with_folding_resolves_auto_for_the_new_folding():
+    a = accel(layer("MVAU_0", 64, 128), layer("MVAU_1", 128, 16))
+    assert a.layers[0].ram_style == "auto"
+    folded = a.with_folding([(1, 16), (1, 1)])
+    # MVAU_0: weights 512 words x 16 bits -> block, thresholds 128 words x 9 bits -> distributed.
+    assert folded.folding == [(1, 16, "block", "distributed"), (1, 1, "distributed", "logic")]
+    again = a.with_folding([(128, 64, "auto", "auto"), (16, 128, "logic", "block")])
+    assert again.folding == [(128, 64, "logic", "logic"), (16, 128, "logic", "block")]
+
+
+def test_memory_styles_survive_save_and_load(tmp_path):
+    a = accel(layer("MVAU_0", 64, 128, 1, 16, ram_style="distributed"), layer("MVAU_1", 128, 16))
+    b = Accelerator.load(a.save(tmp_path / "a.npz"))
+    # Saved descriptions say which style each layer uses: "auto" is written resolved.
+    assert b.folding == [(1, 16, "distributed", "distributed"), (1, 1, "distributed", "logic")]
+
+
+def test_descriptions_saved_before_memory_styles_load_resolved(tmp_path):
+    a = accel(layer("MVAU_0", 64, 128, 1, 16), layer("MVAU_1", 128, 16))
+    path = a.save(tmp_path / "a.npz")
+    with np.load(path) as z:
+        arrays = dict(z)
+    meta = json.loads(str(arrays.pop("meta")))
+    for lm in meta["layers"]:
+        del lm["ram_style"], lm["ram_style_thresholds"]
+    np.savez(path, meta=np.array(json.dumps(meta)), **arrays)
+    assert Accelerator.load(path).folding == [(1, 16, "block", "distributed"), (1, 1, "distributed", "logic")]
+
+
+def test_bad_memory_style_names_layer_key_and_choices():
+    with pytest.raises(SbnHwError, match=r"layer MVAU_3: ram_style_thresholds='ultra' is not a memory style; "
+                                         r"choose one of \['auto', 'block', 'distributed', 'logic'\]"):
+        layer("MVAU_3", 8, 8, ram_style_thresholds="ultra")
+
+
+def test_folding_helpers_have_one_home():
+    """accel.py uses folding.py's divisors and stream check; folding.py does not import accel.py."""
+    assert accel_module.divisors is folding.divisors
+    assert accel_module.streams_compatible is folding.streams_compatible
+    tree = ast.parse(open(folding.__file__).read())
+    imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    imported |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    assert not any(m and m.startswith("sbn_hw.compile") for m in imported)
+    # Either module imports first in a fresh interpreter (no cycle).
+    for mod in ("sbn_hw.compile.folding", "sbn_hw.compile.accel"):
+        subprocess.run([sys.executable, "-c", f"import {mod}"], check=True)
+
+
+def test_incompatible_streams_still_rejected():
+    with pytest.raises(SbnHwError, match="stream width mismatch: MVAU_0 emits PE=2 .* MVAU_1 takes SIMD=3"):
+        accel(layer("MVAU_0", 8, 6, pe=2), layer("MVAU_1", 6, 4, simd=3))

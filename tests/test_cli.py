@@ -1,0 +1,64 @@
+"""The command line: ranges are validated (exit 2 naming the valid range), build folders are
+explicit or derived from what is built, and each command lists only the options it takes."""
+
+import sys
+
+import pytest
+
+from sbn_hw.cli import default_out, main
+from sbn_hw.train import TrainConfig
+
+
+def run(args, capsys, monkeypatch):
+    monkeypatch.setattr(sys, "argv", ["sbn-hw", *map(str, args)])
+    try:
+        main()
+        code = 0
+    except SystemExit as e:
+        code = e.code
+    res = capsys.readouterr()
+    return code, res.out + res.err
+
+
+@pytest.mark.parametrize("args,valid", [
+    (["simulate", "--stall", "1.0"], "0<=x<1"),
+    (["simulate", "--stall", "-0.1"], "0<=x<1"),
+    (["simulate", "--max-frames", "0"], "x>=1"),
+    (["compile", "--target-cycles", "0"], "x>=1"),
+    (["build", "--target-cycles", "0"], "x>=1"),
+    (["build", "--epochs", "0"], "x>=1"),
+    (["train", "--batch-size", "0"], "x>=1"),
+])
+def test_out_of_range_values_exit_2_with_the_range(tmp_path, capsys, monkeypatch, args, valid):
+    code, text = run([*args, "--out", tmp_path / "b"], capsys, monkeypatch)
+    assert code == 2 and valid in text
+    assert not (tmp_path / "b").exists()
+
+
+@pytest.mark.parametrize("stage", ["export", "compile", "simulate", "synth", "report"])
+def test_stages_that_continue_a_build_need_an_explicit_folder(stage, capsys, monkeypatch):
+    code, text = run([stage], capsys, monkeypatch)
+    assert code == 2 and "Missing option '--out'" in text
+
+
+def test_new_builds_get_a_folder_derived_from_what_is_built():
+    a = default_out(TrainConfig(dataset="digits", model="digits-mlp", method="sbn"))
+    b = default_out(TrainConfig(dataset="mnist5k", model="sfc", method="sbn"))
+    c = default_out(TrainConfig(dataset="digits", model="digits-mlp", method="ste"))
+    assert len({a, b, c}) == 3 and "mnist5k" in str(b)
+
+
+def test_build_help_lists_only_what_build_takes(capsys, monkeypatch):
+    code, text = run(["build", "--help"], capsys, monkeypatch)
+    options = text.split("Options:")[1]
+    assert code == 0 and "--onnx" not in options and "--input-dtype" not in options and "--folding" in options
+    code, text = run(["compile", "--help"], capsys, monkeypatch)
+    assert code == 0 and "--onnx" in text
+
+
+def test_stall_of_one_is_refused_by_the_library_too(tmp_path):
+    from sbn_hw import SbnHwError
+    from sbn_hw.pipeline.stages import check_simulate_arguments
+
+    with pytest.raises(SbnHwError, match=r"\[0, 1\)"):
+        check_simulate_arguments(1.0, None)
