@@ -46,3 +46,19 @@ def export_user_model(model: nn.Module, in_features: int, path, dynamo: bool = F
     model.eval()
     export_qonnx(model, torch.zeros(1, in_features), str(path), dynamo=dynamo)
     return path
+
+
+def cli_result(args, capsys, monkeypatch) -> tuple[int, str, str]:
+    """Run `sbn-hw ARGS` in-process as a user would; returns (exit code, stdout, stderr)."""
+    import sys
+
+    from sbn_hw.cli import main
+
+    monkeypatch.setattr(sys, "argv", ["sbn-hw", *map(str, args)])
+    try:
+        main()
+        code = 0
+    except SystemExit as e:
+        code = e.code
+    res = capsys.readouterr()
+    return code, res.out, res.err

@@ -1,23 +1,16 @@
 """The command line: ranges are validated (exit 2 naming the valid range), build folders are
 explicit or derived from what is built, and each command lists only the options it takes."""
 
-import sys
-
 import pytest
 
-from sbn_hw.cli import default_out, main
+from sbn_hw.cli import default_out
 from sbn_hw.train import TrainConfig
+from tests.helpers import cli_result
 
 
 def run(args, capsys, monkeypatch):
-    monkeypatch.setattr(sys, "argv", ["sbn-hw", *map(str, args)])
-    try:
-        main()
-        code = 0
-    except SystemExit as e:
-        code = e.code
-    res = capsys.readouterr()
-    return code, res.out + res.err
+    code, out, err = cli_result(args, capsys, monkeypatch)
+    return code, out + err
 
 
 @pytest.mark.parametrize("args,valid", [

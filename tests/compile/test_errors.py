@@ -8,18 +8,12 @@ from brevitas.nn import QuantLinear
 from brevitas.quant import Int8WeightPerTensorFloat
 from torch import nn
 
-from sbn_hw.cli import main
-from tests.helpers import UserMLP, export_user_model
+from tests.helpers import UserMLP, cli_result, export_user_model
 
 
 def run_cli(args, capsys, monkeypatch):
-    monkeypatch.setattr(sys, "argv", ["sbn-hw", *map(str, args)])
-    try:
-        main()
-        code = 0
-    except SystemExit as e:
-        code = e.code
-    return code, capsys.readouterr().err
+    code, _, err = cli_result(args, capsys, monkeypatch)
+    return code, err
 
 
 def assert_nothing_finished(out):

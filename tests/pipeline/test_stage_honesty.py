@@ -3,24 +3,19 @@ finished build finished, a user's run is kept apart, and accuracies are scored o
 
 import json
 import shutil
-import sys
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
-from sbn_hw.cli import main
 from sbn_hw.pipeline.builddir import STAGES, BuildDir, later_stages
 from sbn_hw.train import TrainConfig
+from tests.helpers import cli_result
 
 
 def cli(args, capsys, monkeypatch):
-    monkeypatch.setattr(sys, "argv", ["sbn-hw", *map(str, args)])
-    try:
-        main()
-        code = 0
-    except SystemExit as e:
-        code = e.code
-    return code, capsys.readouterr()
+    code, out, err = cli_result(args, capsys, monkeypatch)
+    return code, SimpleNamespace(out=out, err=err)
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,6 @@
 pre-activation on the threshold, which float32 may round either way) are told from mismatches."""
 
 import json
-import sys
 
 import numpy as np
 import pytest
@@ -10,21 +9,15 @@ import torch
 from brevitas.nn import QuantIdentity, QuantLinear
 from torch import nn
 
-from sbn_hw.cli import main
 from sbn_hw.golden import GoldenMismatch
 from sbn_hw.harden.brevitas_model import BipolarActivation, BipolarWeight, binary01_activation
 from sbn_hw.verify.qonnx_reference import QonnxTrace, compare_with_qonnx
-from tests.helpers import export_user_model, randomize_bn
+from tests.helpers import cli_result, export_user_model, randomize_bn
 
 
 def cli(args, capsys, monkeypatch):
-    monkeypatch.setattr(sys, "argv", ["sbn-hw", *map(str, args)])
-    try:
-        main()
-        code = 0
-    except SystemExit as e:
-        code = e.code
-    return code, capsys.readouterr().err
+    code, _, err = cli_result(args, capsys, monkeypatch)
+    return code, err
 
 
 def trace(bits, margin, out):
