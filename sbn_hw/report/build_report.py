@@ -81,7 +81,8 @@ def write_report(out: Path) -> tuple[Path, Path]:
     if rep["resources_per_layer"]:
         per = rep["resources_per_layer"]
         figs.append(("Resources by layer", plots.layer_bars(
-            names, {"LUT": [p["lut"] for p in per], "FF": [p["ff"] for p in per]}, "resources per layer (Yosys, xc7)",
+            names, {"LUT logic": [p.get("lut_logic", p["lut"]) for p in per],
+                    "LUT memory": [p.get("lut_memory", 0) for p in per], "FF": [p["ff"] for p in per]}, "resources per layer (Yosys, xc7)",
             "cells", out / "resources.png")))
     acc = rep["accuracy"]
     lines = [

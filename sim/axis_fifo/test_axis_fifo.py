@@ -35,3 +35,21 @@ async def reset_while_in_flight(dut):
     data = words(100, width, 5)
     res = await run_streams(dut, data, len(data), random.Random(6), 0.3, 0.3)
     assert res.out_words == data, "stale words survived reset"
+
+
+@cocotb.test()
+async def liveness_guard_catches_a_stream_that_never_moves(dut):
+    """A sink that is never ready (or a source that never sends) must end the run with an error,
+    not hang: the guard counts every cycle without a handshake on either port."""
+    from sbn_hw.verify.axis import LivenessError
+
+    width = int(os.environ["SBN_WIDTH"])
+    start_clock(dut)
+    for in_stall, out_stall in ((0.0, 1.0), (1.0, 0.0)):
+        await reset(dut)
+        try:
+            await run_streams(dut, words(64, width, 7), 64, random.Random(8), in_stall, out_stall, idle_limit=200)
+        except LivenessError as e:
+            assert "no stream handshake for 200 cycles" in str(e)
+        else:
+            raise AssertionError(f"no LivenessError with in_stall={in_stall}, out_stall={out_stall}")
