@@ -82,3 +82,13 @@ def describe_hardened(model: nn.Module, input_dtype: str, input_scale: float, na
         layers.append(LayerSpec(spec.name, k, lin.out_features, 1, 1, mode, a_lo, a_hi, bits, t, le))
         in_kind = "binary01" if binary01 else "bipolar"
     return Accelerator(tuple(layers), input_dtype, float(input_scale), np.asarray(scale), np.asarray(bias), name)
+
+
+def own_encodings_description(hardened: nn.Module, finn_accel: Accelerator) -> Accelerator | None:
+    """For a model with {0,1} activations or weights: its AND-popcount description, folded (and
+    memory styles) like FINN's; None when FINN's XNOR form is the model's own. Decided by the
+    model's quantizers, never by the name of the method that trained it."""
+    if not has_unsigned_binary(hardened):
+        return None
+    own = describe_hardened(hardened, finn_accel.input_dtype, finn_accel.input_scale, finn_accel.name)
+    return own.with_folding(finn_accel.folding)

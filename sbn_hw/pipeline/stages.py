@@ -154,13 +154,6 @@ def own_flow_inputs(out: Path):
     return x, data.y_test, "BIPOLAR", 1.0
 
 
-def range_covering_inputs(lo: int, hi: int, features: int, frames: int, seed: int = 0) -> np.ndarray:
-    """Inputs for checking a user's model: all-min, all-max, then uniform over [lo, hi]."""
-    x = np.random.default_rng(seed).integers(lo, hi + 1, (frames, features))
-    x[0], x[min(1, frames - 1)] = lo, hi
-    return x
-
-
 def check_compile_arguments(folding: Path | None, target_cycles: int | None, input_dtype: str | None,
                             input_scale: float | None) -> None:
     """What can be checked before any work: a typo must not un-finish a verified build."""
@@ -189,7 +182,7 @@ def run_compile(out: Path, onnx: Path | None = None, input_dtype: str | None = N
     from sbn_hw.export import load_onnx
     from sbn_hw.golden import compare_layer_outputs, run_accelerator
     from sbn_hw.golden.executor import host_scores
-    from sbn_hw.verify.inputs import hw_inputs_to_user
+    from sbn_hw.verify.inputs import hw_inputs_to_user, range_covering_inputs
     from sbn_hw.verify.qonnx_reference import QonnxTrace, compare_with_qonnx, trace_qonnx
 
     t0 = time.time()
@@ -285,17 +278,12 @@ def run_compile(out: Path, onnx: Path | None = None, input_dtype: str | None = N
 
 
 def own_encoding_description(out: Path, finn_accel):
-    """For a model with {0,1} activations or weights: the description from the hardened model,
-    folded like FINN's; None when FINN's XNOR form is the model's own."""
-    from sbn_hw.compile.from_model import describe_hardened, has_unsigned_binary
+    """The build's hardened model, described in its own encodings where FINN's differ (or None)."""
+    from sbn_hw.compile.from_model import own_encodings_description
     from sbn_hw.harden import harden
 
     model, _, _ = load_trained(out)
-    hardened = harden(model)
-    if not has_unsigned_binary(hardened):
-        return None
-    own = describe_hardened(hardened, finn_accel.input_dtype, finn_accel.input_scale, finn_accel.name)
-    return own.with_folding(finn_accel.folding)  # PE, SIMD and memory styles
+    return own_encodings_description(harden(model), finn_accel)  # PE, SIMD and memory styles
 
 
 # ------------------------------------------------------------------------------------- simulate

@@ -54,3 +54,11 @@ def hw_inputs_to_user(x_hw: np.ndarray, input_dtype: str, input_scale: float) ->
     """The inverse: integers on the stream -> the floats the source model takes."""
     x_hw = np.asarray(x_hw, dtype=np.float64)
     return (2 * x_hw - 1) if input_dtype == "BIPOLAR" else x_hw * input_scale
+
+
+def range_covering_inputs(lo: int, hi: int, features: int, frames: int, seed: int = 0) -> np.ndarray:
+    """Integer frames for checking a model without a dataset: all-min, all-max, then uniform over
+    [lo, hi], so every input value and both extremes of every accumulator's input are exercised."""
+    x = np.random.default_rng(seed).integers(lo, hi + 1, (frames, features))
+    x[0], x[min(1, frames - 1)] = lo, hi
+    return x
