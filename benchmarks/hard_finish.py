@@ -22,6 +22,8 @@ VARIANTS = {
     "sbn, hard finish 15 epochs": dict(method="sbn", hard_finish_epochs=15),
     "sbn, nu_a -> 10, hard finish 6": dict(method="sbn", nu_a_max=10.0, hard_finish_epochs=6),
     "sbn, nu_a -> 5, hard finish 6": dict(method="sbn", nu_a_max=5.0, hard_finish_epochs=6),
+    "sbn, nu_w -> 100, hard finish 6": dict(method="sbn", nu_w_max=100.0, hard_finish_epochs=6),
+    "sbn, nu_w -> 10, hard finish 6": dict(method="sbn", nu_w_max=10.0, hard_finish_epochs=6),
     "ste": dict(method="ste"),
 }
 
