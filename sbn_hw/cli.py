@@ -61,6 +61,10 @@ def _train_options(f):
         click.option("--nu-per", type=click.Choice(["step", "epoch"]), default="step", show_default=True,
                      help="sbn: nu advances every optimizer step or once per epoch."),
         click.option("--warmup-epochs", type=click.IntRange(min=0), default=0, show_default=True, help="sbn: epochs at the start value before nu grows."),
+        click.option("--hard-finish-epochs", type=click.IntRange(min=0), default=0, show_default=True,
+                     help="sbn: the last N epochs train the exact sign forward (tanh gradient), so hardening is lossless."),
+        click.option("--val-fraction", type=click.FloatRange(0, 0.5, max_open=True), default=0.0, show_default=True,
+                     help="Hold out this fraction of the training set to watch accuracy and smooth/hard agreement."),
     ]
     for o in reversed(opts):
         f = o(f)
@@ -68,17 +72,20 @@ def _train_options(f):
 
 
 def _train_config(dataset, data_dir, method, model, input_mode, epochs, lr, batch_size, seed, nu_w0, nu_w_max, nu_a0,
-                  nu_a_max, schedule, schedule_w, schedule_a, nu_per, warmup_epochs):
+                  nu_a_max, schedule, schedule_w, schedule_a, nu_per, warmup_epochs, hard_finish_epochs, val_fraction):
     from sbn_hw.models import default_model_for
     from sbn_hw.train import TrainConfig
 
     if epochs is not None and epochs < 1:
         raise SbnHwError("--epochs must be at least 1")
-    return TrainConfig(dataset=dataset, model=model or default_model_for(dataset), method=method, input_mode=input_mode,
+    cfg = TrainConfig(dataset=dataset, model=model or default_model_for(dataset), method=method, input_mode=input_mode,
                        epochs=epochs or DEFAULT_EPOCHS.get(dataset, 20), batch_size=batch_size, lr=lr, seed=seed,
                        nu_w0=nu_w0, nu_w_max=nu_w_max, nu_a0=nu_a0, nu_a_max=nu_a_max, schedule=schedule,
                        schedule_w=schedule_w, schedule_a=schedule_a, nu_per=nu_per, warmup_epochs=warmup_epochs,
+                       hard_finish_epochs=hard_finish_epochs, val_fraction=val_fraction,
                        data_dir=str(data_dir.resolve()) if data_dir is not None else None)
+    cfg.check()  # before any work, so `build` fails at once
+    return cfg
 
 
 def _source_options(f):

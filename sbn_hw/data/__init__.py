@@ -89,3 +89,14 @@ def hardware_input(x: np.ndarray, pixel_max: int, input_mode: str) -> np.ndarray
         # Binarize at half scale: pixel > pixel_max/2 -> bit 1 (+1).
         return (x.astype(np.int64) * 2 > pixel_max).astype(np.int64)
     raise SbnHwError(f"unknown input mode '{input_mode}': choose one of {', '.join(INPUT_MODES)}")
+
+
+def split_validation(x: np.ndarray, y: np.ndarray, fraction: float, seed: int):
+    """((x_train, y_train), (x_val, y_val) or None): a stratified, seeded hold-out from the
+    training set, so that training choices never look at the test set."""
+    if fraction <= 0:
+        return (x, y), None
+    from sklearn.model_selection import train_test_split
+
+    x_tr, x_val, y_tr, y_val = train_test_split(x, y, test_size=fraction, random_state=seed + 1, stratify=y)
+    return (x_tr, y_tr), (x_val, y_val)

@@ -1,7 +1,8 @@
 """Self-binarizing layers: tanh(nu*x) that sharpens into sign(x) as nu grows."""
 
 from sbn_hw.nn.schedule import NuSchedule
-from sbn_hw.nn.sbn import SelfBinarizingActivation, SelfBinarizingLinear, hard_sign, set_hard, set_nu
+from sbn_hw.nn.sbn import (SelfBinarizingActivation, SelfBinarizingLinear, hard_sign, set_hard, set_hard_forward,
+                           set_nu, sign_with_tanh_gradient)
 
 __all__ = [
     "NuSchedule",
@@ -9,5 +10,7 @@ __all__ = [
     "SelfBinarizingLinear",
     "hard_sign",
     "set_hard",
+    "set_hard_forward",
+    "sign_with_tanh_gradient",
     "set_nu",
 ]

@@ -1,6 +1,10 @@
 """Self-Binarizing Networks (Lahoud et al., 2019): weights and activations pass through
 tanh(nu*x); as nu grows the network becomes its own sign() version. `hard=True` switches a
-layer to the exact sign, which is what the hardened Brevitas model computes."""
+layer to the exact sign, which is what the hardened Brevitas model computes.
+
+`hard_forward=True` is the training-time "hard finish": the forward pass is the exact sign (so the
+network being trained *is* its binary version) while gradients still flow through tanh(nu*x)'s
+derivative. A run that ends in this phase hardens without losing a single frame, by construction."""
 
 from __future__ import annotations
 
@@ -13,6 +17,12 @@ def hard_sign(x: torch.Tensor) -> torch.Tensor:
     return torch.where(x >= 0, torch.ones_like(x), -torch.ones_like(x))
 
 
+def sign_with_tanh_gradient(x: torch.Tensor, nu: float) -> torch.Tensor:
+    """Forward: exact sign(x). Backward: the derivative of tanh(nu*x)."""
+    t = torch.tanh(nu * x)
+    return t + (hard_sign(x) - t).detach()
+
+
 class SelfBinarizingLinear(nn.Linear):
     """Linear layer whose effective weight is tanh(nu * w_latent) (or sign(w) when hard)."""
 
@@ -22,12 +32,17 @@ class SelfBinarizingLinear(nn.Linear):
         super().__init__(in_features, out_features, bias=False)
         self.nu = 1.0
         self.hard = False
+        self.hard_forward = False
 
     def binary_weight(self) -> torch.Tensor:
         return hard_sign(self.weight)
 
     def effective_weight(self) -> torch.Tensor:
-        return self.binary_weight() if self.hard else torch.tanh(self.nu * self.weight)
+        if self.hard:
+            return self.binary_weight()
+        if self.hard_forward:
+            return sign_with_tanh_gradient(self.weight, self.nu)
+        return torch.tanh(self.nu * self.weight)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return nn.functional.linear(x, self.effective_weight())
@@ -42,9 +57,14 @@ class SelfBinarizingActivation(nn.Module):
         super().__init__()
         self.nu = 1.0
         self.hard = False
+        self.hard_forward = False
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return hard_sign(x) if self.hard else torch.tanh(self.nu * x)
+        if self.hard:
+            return hard_sign(x)
+        if self.hard_forward:
+            return sign_with_tanh_gradient(x, self.nu)
+        return torch.tanh(self.nu * x)
 
 
 def _sbn_modules(model: nn.Module):
@@ -60,3 +80,9 @@ def set_nu(model: nn.Module, nu_weights: float, nu_acts: float | None = None) ->
 def set_hard(model: nn.Module, hard: bool) -> None:
     for m in _sbn_modules(model):
         m.hard = hard
+
+
+def set_hard_forward(model: nn.Module, on: bool) -> None:
+    """Enter (or leave) the hard finish: exact sign forward, tanh gradient backward."""
+    for m in _sbn_modules(model):
+        m.hard_forward = on

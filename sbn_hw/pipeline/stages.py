@@ -38,8 +38,10 @@ def run_train(out: Path, cfg, resume: bool = False) -> dict:
     with console_progress("epochs", cfg.epochs, done) as step:
         def on_epoch(rec):
             nu_txt = f", nu {rec['nu']:.1f}" if rec.get("nu") is not None else ""
-            step(f"epoch {rec['epoch']}: loss {rec['loss']:.3f}, test acc {rec['test_acc']:.3f} "
-                 f"(hard {rec['test_acc_hard']:.3f}){nu_txt}")
+            val = f"val {rec['val_acc']:.3f}, " if "val_acc" in rec else ""
+            finish = " [hard finish]" if rec.get("hard_finish") else ""
+            step(f"epoch {rec['epoch']}: loss {rec['loss']:.3f}, {val}test {rec['test_acc']:.3f} "
+                 f"(hard {rec['test_acc_hard']:.3f}), smooth=hard on {rec['agreement']:.1%}{nu_txt}{finish}")
         result = train(cfg, data, on_epoch, checkpoint=ckpt, resume=resume)
     last = result.history[-1]
     rec = {"config": asdict(cfg), "history": result.history, "accuracy_smooth": last["test_acc"],
@@ -72,10 +74,8 @@ def load_trained(out: Path):
     """The trained smooth model, its config and the dataset, from the build directory."""
     from sbn_hw.data import load_dataset
     from sbn_hw.models import build_model
-    from sbn_hw.nn import set_nu
     from sbn_hw.train import TrainConfig
-
-    from sbn_hw.train.trainer import load_checkpoint
+    from sbn_hw.train.trainer import load_checkpoint, set_final_state
 
     rec = BuildDir(out).record("train", required_by="export")
     ckpt = load_checkpoint(rec["checkpoint"])
@@ -83,9 +83,7 @@ def load_trained(out: Path):
     data = load_dataset(cfg.dataset, seed=cfg.seed, data_dir=cfg.data_dir)
     model = build_model(cfg.model, data.features, data.classes, cfg.method)
     model.load_state_dict(ckpt["model"])
-    (_, nu_w, _), (_, nu_a, _) = cfg.nu_ends()
-    set_nu(model, nu_w, nu_a)
-    return model.eval(), cfg, data
+    return set_final_state(model, cfg).eval(), cfg, data
 
 
 # --------------------------------------------------------------------------------------- export
@@ -117,7 +115,7 @@ def run_export(out: Path) -> dict:
     acc_hard = float((hard_out.argmax(1) == data.y_test).mean())
     if not np.array_equal(hard_out.argmax(1), sign_pred):
         raise SbnHwError("the Brevitas hardened model disagrees with the sign() version of the trained model: a hardening bug")
-    what = "smooth (final nu)" if cfg.method == "sbn" else "trained"
+    what = ("trained (hard finish)" if cfg.hard_finish_epochs else "smooth (final nu)") if cfg.method == "sbn" else "trained"
     console.print(f"[bold]harden[/]: {what} {acc_smooth:.4f}, hardened {acc_hard:.4f}, "
                   f"agreement {float((smooth_pred == sign_pred).mean()):.4f}")
     path = export_model(hardened, data.features, d / "model.qonnx.onnx")

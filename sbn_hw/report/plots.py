@@ -29,6 +29,13 @@ def training_curves(history: list[dict], path: Path) -> Path:
     ax2.plot(ep, [h["train_acc"] for h in history], label="train")
     ax2.plot(ep, [h["test_acc"] for h in history], label="test")
     ax2.plot(ep, [h["test_acc_hard"] for h in history], label="test (sign)", linestyle=":")
+    if all("val_acc" in h for h in history):
+        ax2.plot(ep, [h["val_acc"] for h in history], label="validation")
+    if all("agreement" in h for h in history):  # smooth model vs its sign version
+        ax2.plot(ep, [h["agreement"] for h in history], label="smooth = sign (frames)", color="black", linestyle="--")
+    finish = [h["epoch"] for h in history if h.get("hard_finish")]
+    if finish:
+        ax2.axvspan(finish[0] - 1, finish[-1], color="tab:orange", alpha=0.12, label="hard finish")
     ax2.set_xlabel("epoch")
     ax2.set_ylabel("accuracy")
     ax2.set_ylim(0, 1)

@@ -16,7 +16,7 @@ from torch import nn
 from sbn_hw import SbnHwError
 from sbn_hw.data import Dataset, model_input
 from sbn_hw.models import build_model
-from sbn_hw.nn import NuSchedule, set_hard, set_nu
+from sbn_hw.nn import NuSchedule, set_hard, set_hard_forward, set_nu
 from sbn_hw.nn.binarizers import STELinear
 
 
@@ -45,6 +45,25 @@ class TrainConfig:
     schedule_a: str | None = None
     nu_per: str = "step"  # nu advances every "step" or only at each "epoch"
     warmup_epochs: int = 0  # epochs held at the start value before nu begins to grow
+    # sbn: the last N epochs train the exact sign forward (gradients through tanh(nu*x)), so the
+    # trained network is its binary version and hardening loses nothing.
+    hard_finish_epochs: int = 0
+    # Fraction of the training set held out (stratified, by seed) to measure accuracy and the
+    # smooth-vs-hard agreement every epoch; choices are made on it, never on the test set.
+    val_fraction: float = 0.0
+
+    def check(self) -> None:
+        if not 0 <= self.hard_finish_epochs <= self.epochs:
+            raise SbnHwError(f"--hard-finish-epochs must be in [0, {self.epochs}] (the epochs), got {self.hard_finish_epochs}")
+        if self.hard_finish_epochs and self.method != "sbn":
+            raise SbnHwError(f"--hard-finish-epochs is for --method sbn (the {self.method} method trains the sign "
+                             "forward throughout); drop it")
+        if not 0 <= self.val_fraction < 0.5:
+            raise SbnHwError(f"--val-fraction must be in [0, 0.5), got {self.val_fraction}")
+
+    def in_hard_finish(self, epoch: int) -> bool:
+        """Whether 0-based `epoch` trains the exact sign forward."""
+        return self.method == "sbn" and epoch >= self.epochs - self.hard_finish_epochs
 
     def nu_schedules(self, steps_per_epoch: int) -> tuple["NuSchedule", "NuSchedule"]:
         """(weights, activations) schedules over the post-warm-up part of training, in units of
@@ -101,6 +120,23 @@ def evaluate(model: nn.Module, x: np.ndarray, y: np.ndarray) -> float:
     return float((predict(model, x) == y).mean())
 
 
+def smooth_and_hard(model: nn.Module, x: np.ndarray, y: np.ndarray) -> tuple[float, float, float]:
+    """(accuracy as trained, accuracy of the sign version, fraction of frames on which they agree)."""
+    as_trained = predict(model, x)
+    set_hard(model, True)
+    hard = predict(model, x)
+    set_hard(model, False)
+    return float((as_trained == y).mean()), float((hard == y).mean()), float((as_trained == hard).mean())
+
+
+def set_final_state(model: nn.Module, cfg: TrainConfig) -> nn.Module:
+    """The forward the training ended in: final nu, and the hard finish if it had one."""
+    (_, nu_w, _), (_, nu_a, _) = cfg.nu_ends()
+    set_nu(model, nu_w, nu_a)
+    set_hard_forward(model, cfg.in_hard_finish(cfg.epochs - 1))
+    return model
+
+
 def save_checkpoint(path: Path, state: dict) -> None:
     """Atomic: a crash leaves the previous checkpoint, never a torn one."""
     tmp = Path(str(path) + ".partial")
@@ -123,11 +159,17 @@ def train(cfg: TrainConfig, data: Dataset, on_epoch=None, checkpoint: Path | Non
     With `checkpoint`, the full training state is saved after every epoch; `resume=True`
     continues from it and reaches the same result as an uninterrupted run.
     """
+    from sbn_hw.data import split_validation
+
+    cfg.check()
     torch.manual_seed(cfg.seed)
     rng = np.random.default_rng(cfg.seed)
     dev = device()
-    x_tr = model_input(data.x_train, data.pixel_max, cfg.input_mode)
+    (x_tr_raw, y_tr), val = split_validation(data.x_train, data.y_train, cfg.val_fraction, cfg.seed)
+    x_tr = model_input(x_tr_raw, data.pixel_max, cfg.input_mode)
     x_te = model_input(data.x_test, data.pixel_max, cfg.input_mode)
+    # Agreement is watched on the validation split when there is one, else on the training set.
+    x_watch, y_watch = (model_input(val[0], data.pixel_max, cfg.input_mode), val[1]) if val else (x_tr, y_tr)
     model = build_model(cfg.model, data.features, data.classes, cfg.method).to(dev)
     # Adam without weight decay: binarized (and SiMaN's) latent weights must not be pulled to 0.
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
@@ -136,7 +178,7 @@ def train(cfg: TrainConfig, data: Dataset, on_epoch=None, checkpoint: Path | Non
     sched_w, sched_a = cfg.nu_schedules(steps_per_epoch)
     lr_sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=total)
     loss_fn = nn.CrossEntropyLoss()
-    xt, yt = torch.from_numpy(x_tr).to(dev), torch.from_numpy(data.y_train).to(dev)
+    xt, yt = torch.from_numpy(x_tr).to(dev), torch.from_numpy(y_tr).to(dev)
     history, step, start_epoch, spent = [], 0, 0, 0.0
     if resume:
         state = load_checkpoint(checkpoint)
@@ -151,6 +193,7 @@ def train(cfg: TrainConfig, data: Dataset, on_epoch=None, checkpoint: Path | Non
     t0 = time.time() - spent
     clip = [m for m in model.modules() if isinstance(m, STELinear)]
     for epoch in range(start_epoch, cfg.epochs):
+        set_hard_forward(model, cfg.in_hard_finish(epoch))
         model.train()
         order = rng.permutation(len(x_tr))
         losses = []
@@ -173,12 +216,14 @@ def train(cfg: TrainConfig, data: Dataset, on_epoch=None, checkpoint: Path | Non
             "loss": float(np.mean(losses)),
             "nu": nu if cfg.method == "sbn" else None,
             "nu_a": nu_a if cfg.method == "sbn" else None,
-            "train_acc": evaluate(model, x_tr, data.y_train),
-            "test_acc": evaluate(model, x_te, data.y_test),
+            "hard_finish": cfg.in_hard_finish(epoch),
+            "train_acc": evaluate(model, x_tr, y_tr),
         }
-        set_hard(model, True)
-        rec["test_acc_hard"] = evaluate(model, x_te, data.y_test)
-        set_hard(model, False)
+        watch = smooth_and_hard(model, x_watch, y_watch)
+        if val:
+            rec["val_acc"], rec["val_acc_hard"] = watch[0], watch[1]
+        rec["agreement"] = watch[2]  # on validation (or training) frames: never chosen on test
+        rec["test_acc"], rec["test_acc_hard"], rec["test_agreement"] = smooth_and_hard(model, x_te, data.y_test)
         rec["seconds"] = time.time() - t0
         history.append(rec)
         if checkpoint is not None:

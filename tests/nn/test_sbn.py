@@ -53,3 +53,14 @@ def test_separate_schedules_per_epoch_and_warmup():
     assert nu_at(cfg, a, 0, 10) == 2.0 and nu_at(cfg, a, 50, 10) == pytest.approx(8.0)
     with pytest.raises(SbnHwError, match="warm-up"):
         TrainConfig(epochs=2, warmup_epochs=2).nu_schedules(10)
+
+
+def test_sign_with_tanh_gradient_is_sign_forward_and_tanh_backward():
+    from sbn_hw.nn import sign_with_tanh_gradient
+
+    x = torch.tensor([-0.3, -0.01, 0.0, 0.02, 0.5], requires_grad=True)
+    y = sign_with_tanh_gradient(x, 30.0)
+    assert y.tolist() == [-1.0, -1.0, 1.0, 1.0, 1.0]
+    y.sum().backward()
+    want = 30.0 * (1 - torch.tanh(30.0 * x.detach()) ** 2)
+    assert torch.allclose(x.grad, want)

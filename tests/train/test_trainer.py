@@ -42,3 +42,39 @@ def test_resume_needs_matching_settings_and_a_checkpoint(tmp_path):
     ckpt.write_bytes(b"garbage")
     with pytest.raises(SbnHwError, match="cannot be read"):
         train(TrainConfig(model="tfc", epochs=1), data, checkpoint=ckpt, resume=True)
+
+
+def test_hard_finish_makes_hardening_lossless_by_construction():
+    """The last epochs train the exact sign forward: the trained network *is* its sign version."""
+    from sbn_hw.train.trainer import set_final_state, smooth_and_hard
+
+    data = load_dataset("digits")
+    cfg = TrainConfig(model="tfc", epochs=4, hard_finish_epochs=2, val_fraction=0.1)
+    res = train(cfg, data)
+    assert [h["hard_finish"] for h in res.history] == [False, False, True, True]
+    assert res.history[-1]["agreement"] == res.history[-1]["test_agreement"] == 1.0
+    # The state a later stage reloads (set_final_state) keeps the hard forward.
+    model = set_final_state(res.model, cfg)
+    x = data.x_test.astype("float32") / data.pixel_max
+    assert smooth_and_hard(model, x, data.y_test)[2] == 1.0
+
+
+def test_validation_split_is_carved_from_training_and_watched():
+    from sbn_hw.data import split_validation
+
+    data = load_dataset("digits")
+    (x_tr, y_tr), (x_val, y_val) = split_validation(data.x_train, data.y_train, 0.1, seed=0)
+    assert len(x_tr) + len(x_val) == len(data.x_train) and abs(len(x_val) - 0.1 * len(data.x_train)) <= 1
+    assert set(y_val) == set(y_tr)  # stratified
+    h = train(TrainConfig(model="tfc", epochs=1, val_fraction=0.1), data).history[-1]
+    assert {"val_acc", "val_acc_hard", "agreement", "test_agreement"} <= set(h)
+
+
+@pytest.mark.parametrize("kw,msg", [
+    (dict(method="ste", hard_finish_epochs=1), "is for --method sbn"),
+    (dict(hard_finish_epochs=5), r"must be in \[0, 3\]"),
+    (dict(val_fraction=0.6), r"must be in \[0, 0.5\)"),
+])
+def test_bad_training_settings_are_refused(kw, msg):
+    with pytest.raises(SbnHwError, match=msg):
+        train(TrainConfig(model="tfc", epochs=3, **kw), load_dataset("digits"))
