@@ -24,6 +24,8 @@ VARIANTS = {
     "sbn, nu_a -> 5, hard finish 6": dict(method="sbn", nu_a_max=5.0, hard_finish_epochs=6),
     "sbn, nu_w -> 100, hard finish 6": dict(method="sbn", nu_w_max=100.0, hard_finish_epochs=6),
     "sbn, nu_w -> 10, hard finish 6": dict(method="sbn", nu_w_max=10.0, hard_finish_epochs=6),
+    "sbn, hard finish 10, backward nu_a 1": dict(method="sbn", hard_finish_epochs=10, hard_finish_nu_a=1.0),
+    "sbn, hard finish 10, backward nu_a 3": dict(method="sbn", hard_finish_epochs=10, hard_finish_nu_a=3.0),
     "ste": dict(method="ste"),
 }
 

@@ -63,6 +63,8 @@ def _train_options(f):
         click.option("--warmup-epochs", type=click.IntRange(min=0), default=0, show_default=True, help="sbn: epochs at the start value before nu grows."),
         click.option("--hard-finish-epochs", type=click.IntRange(min=0), default=0, show_default=True,
                      help="sbn: the last N epochs train the exact sign forward (tanh gradient), so hardening is lossless."),
+        click.option("--hard-finish-nu-a", type=click.FloatRange(min=0, min_open=True), default=None,
+                     help="sbn: activations' nu for gradients during the hard finish [default: the schedule's]."),
         click.option("--val-fraction", type=click.FloatRange(0, 0.5, max_open=True), default=0.0, show_default=True,
                      help="Hold out this fraction of the training set to watch accuracy and smooth/hard agreement."),
     ]
@@ -72,7 +74,8 @@ def _train_options(f):
 
 
 def _train_config(dataset, data_dir, method, model, input_mode, epochs, lr, batch_size, seed, nu_w0, nu_w_max, nu_a0,
-                  nu_a_max, schedule, schedule_w, schedule_a, nu_per, warmup_epochs, hard_finish_epochs, val_fraction):
+                  nu_a_max, schedule, schedule_w, schedule_a, nu_per, warmup_epochs, hard_finish_epochs, hard_finish_nu_a,
+                  val_fraction):
     from sbn_hw.models import default_model_for
     from sbn_hw.train import TrainConfig
 
@@ -82,7 +85,7 @@ def _train_config(dataset, data_dir, method, model, input_mode, epochs, lr, batc
                        epochs=epochs or DEFAULT_EPOCHS.get(dataset, 20), batch_size=batch_size, lr=lr, seed=seed,
                        nu_w0=nu_w0, nu_w_max=nu_w_max, nu_a0=nu_a0, nu_a_max=nu_a_max, schedule=schedule,
                        schedule_w=schedule_w, schedule_a=schedule_a, nu_per=nu_per, warmup_epochs=warmup_epochs,
-                       hard_finish_epochs=hard_finish_epochs, val_fraction=val_fraction,
+                       hard_finish_epochs=hard_finish_epochs, hard_finish_nu_a=hard_finish_nu_a, val_fraction=val_fraction,
                        data_dir=str(data_dir.resolve()) if data_dir is not None else None)
     cfg.check()  # before any work, so `build` fails at once
     return cfg

@@ -48,6 +48,9 @@ class TrainConfig:
     # sbn: the last N epochs train the exact sign forward (gradients through tanh(nu*x)), so the
     # trained network is its binary version and hardening loses nothing.
     hard_finish_epochs: int = 0
+    # sbn, hard finish only: the activations' nu for the backward pass (the forward is sign whatever
+    # nu is); None keeps the schedule's. A small value gives a wide window, as STE's box does.
+    hard_finish_nu_a: float | None = None
     # Fraction of the training set held out (stratified, by seed) to measure accuracy and the
     # smooth-vs-hard agreement every epoch; choices are made on it, never on the test set.
     val_fraction: float = 0.0
@@ -58,6 +61,8 @@ class TrainConfig:
         if self.hard_finish_epochs and self.method != "sbn":
             raise SbnHwError(f"--hard-finish-epochs is for --method sbn (the {self.method} method trains the sign "
                              "forward throughout); drop it")
+        if self.hard_finish_nu_a is not None and not (self.hard_finish_nu_a > 0 and self.hard_finish_epochs):
+            raise SbnHwError("--hard-finish-nu-a needs --hard-finish-epochs and a value > 0")
         if not 0 <= self.val_fraction < 0.5:
             raise SbnHwError(f"--val-fraction must be in [0, 0.5), got {self.val_fraction}")
 
@@ -97,6 +102,13 @@ def nu_at(cfg: TrainConfig, sched: "NuSchedule", step: int, steps_per_epoch: int
     return sched.value(done if cfg.nu_per == "step" else done // steps_per_epoch)
 
 
+def activation_nu(cfg: TrainConfig, sched: "NuSchedule", step: int, steps_per_epoch: int, epoch: int) -> float:
+    """The activations' nu: the schedule's, or hard_finish_nu_a during the hard finish."""
+    if cfg.hard_finish_nu_a is not None and cfg.in_hard_finish(epoch):
+        return float(cfg.hard_finish_nu_a)
+    return nu_at(cfg, sched, step, steps_per_epoch)
+
+
 @dataclass
 class TrainResult:
     model: nn.Module
@@ -132,8 +144,9 @@ def smooth_and_hard(model: nn.Module, x: np.ndarray, y: np.ndarray) -> tuple[flo
 def set_final_state(model: nn.Module, cfg: TrainConfig) -> nn.Module:
     """The forward the training ended in: final nu, and the hard finish if it had one."""
     (_, nu_w, _), (_, nu_a, _) = cfg.nu_ends()
-    set_nu(model, nu_w, nu_a)
-    set_hard_forward(model, cfg.in_hard_finish(cfg.epochs - 1))
+    finish = cfg.in_hard_finish(cfg.epochs - 1)
+    set_nu(model, nu_w, cfg.hard_finish_nu_a if finish and cfg.hard_finish_nu_a is not None else nu_a)
+    set_hard_forward(model, finish)
     return model
 
 
@@ -199,7 +212,7 @@ def train(cfg: TrainConfig, data: Dataset, on_epoch=None, checkpoint: Path | Non
         losses = []
         for b in range(steps_per_epoch):
             idx = torch.from_numpy(order[b * cfg.batch_size : (b + 1) * cfg.batch_size]).to(dev)
-            set_nu(model, nu_at(cfg, sched_w, step, steps_per_epoch), nu_at(cfg, sched_a, step, steps_per_epoch))
+            set_nu(model, nu_at(cfg, sched_w, step, steps_per_epoch), activation_nu(cfg, sched_a, step, steps_per_epoch, epoch))
             loss = loss_fn(model(xt[idx]), yt[idx])
             opt.zero_grad()
             loss.backward()
@@ -209,7 +222,7 @@ def train(cfg: TrainConfig, data: Dataset, on_epoch=None, checkpoint: Path | Non
                 m.clip_()
             losses.append(loss.item())
             step += 1
-        nu, nu_a = nu_at(cfg, sched_w, step, steps_per_epoch), nu_at(cfg, sched_a, step, steps_per_epoch)
+        nu, nu_a = nu_at(cfg, sched_w, step, steps_per_epoch), activation_nu(cfg, sched_a, step, steps_per_epoch, epoch)
         set_nu(model, nu, nu_a)
         rec = {
             "epoch": epoch + 1,

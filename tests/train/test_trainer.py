@@ -74,7 +74,23 @@ def test_validation_split_is_carved_from_training_and_watched():
     (dict(method="ste", hard_finish_epochs=1), "is for --method sbn"),
     (dict(hard_finish_epochs=5), r"must be in \[0, 3\]"),
     (dict(val_fraction=0.6), r"must be in \[0, 0.5\)"),
+    (dict(hard_finish_nu_a=1.0), "needs --hard-finish-epochs"),
 ])
 def test_bad_training_settings_are_refused(kw, msg):
     with pytest.raises(SbnHwError, match=msg):
         train(TrainConfig(model="tfc", epochs=3, **kw), load_dataset("digits"))
+
+
+def test_hard_finish_backward_nu_sets_only_the_activations_gradient():
+    """In the finish the forward is sign whatever nu is; hard_finish_nu_a sets the activations'
+    gradient window, and the reloaded final state carries it."""
+    from sbn_hw.nn import SelfBinarizingActivation, SelfBinarizingLinear
+    from sbn_hw.train.trainer import set_final_state
+
+    data = load_dataset("digits")
+    cfg = TrainConfig(model="tfc", epochs=3, hard_finish_epochs=1, hard_finish_nu_a=2.0)
+    res = train(cfg, data)
+    assert [h["nu_a"] for h in res.history][-1] == 2.0 and res.history[-1]["test_agreement"] == 1.0
+    model = set_final_state(res.model, cfg)
+    assert {m.nu for m in model.modules() if isinstance(m, SelfBinarizingActivation)} == {2.0}
+    assert {m.nu for m in model.modules() if isinstance(m, SelfBinarizingLinear)} == {1e4}
