@@ -29,9 +29,11 @@ def stage(*args: str, quiet: bool) -> None:
 
 def run(method: str, seed: int, args) -> dict:
     """train -> export -> compile -> simulate -> report (no synthesis: resources are in pipeline.py)."""
-    out = args.out / args.dataset / f"{method}-seed{seed}"
+    out = args.out / args.dataset / f"{args.model or 'default'}-{args.input_mode}" / f"{method}-seed{seed}"
     stage("train", "--method", method, "--dataset", args.dataset, "--epochs", str(args.epochs), "--seed", str(seed),
-          "--out", str(out), *(["--model", args.model] if args.model else []), quiet=args.quiet)
+          "--input-mode", args.input_mode, "--out", str(out), *(["--model", args.model] if args.model else []),
+          *(["--hard-finish-epochs", str(args.hard_finish_epochs)] if args.hard_finish_epochs and method == "sbn" else []),
+          quiet=args.quiet)
     for s in ("export", "compile"):
         stage(s, "--out", str(out), quiet=args.quiet)
     stage("simulate", "--out", str(out), *(["--max-frames", str(args.max_frames)] if args.max_frames else []), quiet=args.quiet)
@@ -43,6 +45,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--dataset", default="digits", choices=["digits", "mnist5k"])
     ap.add_argument("--model", default=None, help="zoo model [default: the dataset's default]")
+    ap.add_argument("--input-mode", default="int8", choices=["int8", "binary"])
+    ap.add_argument("--hard-finish-epochs", type=int, default=0, help="sbn's hard finish (docs/METHODS.md)")
     ap.add_argument("--epochs", type=int, default=None)
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     ap.add_argument("--max-frames", type=int, default=None, help="RTL-simulate only the first N test frames")
@@ -64,12 +68,14 @@ def main() -> None:
                      f"{sum(r['seconds']['train'] for r in reps) / len(reps) / args.epochs:.2f}"])
     header = ["method", "seeds", "trained", "hardened", "golden (RTL frames)", "RTL", "smooth/hard agree",
               "RTL frames", "mismatches", "hidden encoding", "train s/epoch"]
-    print(f"\n{args.dataset} ({raw[next(iter(raw))][0]['model']}), {args.epochs} epochs, seeds "
+    print(f"\n{args.dataset} ({raw[next(iter(raw))][0]['model']}, {args.input_mode} input"
+          f"{f', sbn hard finish {args.hard_finish_epochs}' if args.hard_finish_epochs else ''}), {args.epochs} epochs, seeds "
           f"{' '.join(map(str, args.seeds))}; mean ± sd over seeds")
     print(table(rows, header))
     print(f"\nProduced by: {provenance_line(prov)}")
-    (args.out / args.dataset).mkdir(parents=True, exist_ok=True)
-    (args.out / args.dataset / "accuracy.json").write_text(json.dumps({"provenance": prov, "rows": rows, "header": header}, indent=2))
+    folder = args.out / args.dataset / f"{args.model or 'default'}-{args.input_mode}"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "accuracy.json").write_text(json.dumps({"provenance": prov, "rows": rows, "header": header}, indent=2))
 
 
 if __name__ == "__main__":
