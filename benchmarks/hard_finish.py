@@ -26,6 +26,10 @@ VARIANTS = {
     "sbn, nu_w -> 10, hard finish 6": dict(method="sbn", nu_w_max=10.0, hard_finish_epochs=6),
     "sbn, hard finish 10, backward nu_a 1": dict(method="sbn", hard_finish_epochs=10, hard_finish_nu_a=1.0),
     "sbn, hard finish 10, backward nu_a 3": dict(method="sbn", hard_finish_epochs=10, hard_finish_nu_a=3.0),
+    "sbn, activations start at nu 5, hard finish 6": dict(method="sbn", nu_a0=5.0, hard_finish_epochs=6),
+    "sbn, activations start at nu 15, hard finish 6": dict(method="sbn", nu_a0=15.0, hard_finish_epochs=6),
+    "sbn, nu_a -> 2, hard finish 10": dict(method="sbn", nu_a_max=2.0, hard_finish_epochs=10),
+    "sbn, nu_a held at 1 (tanh), hard finish 10": dict(method="sbn", nu_a_max=1.0, hard_finish_epochs=10),
     "ste": dict(method="ste"),
 }
 
