@@ -22,6 +22,16 @@ INPUT_DTYPES: dict[str, tuple[int, int]] = {
 }
 
 
+def check_input_type(input_dtype: str | None, input_scale: float | None) -> None:
+    """The accelerator's input: integers of a known type times a positive scale (None: not given yet)."""
+    if input_dtype is not None and input_dtype not in INPUT_DTYPES:
+        raise SbnHwError(f"unknown input type '{input_dtype}': choose one of {', '.join(INPUT_DTYPES)}")
+    if input_scale is not None and not input_scale > 0:
+        raise SbnHwError(f"--input-scale must be > 0, got {input_scale}")
+    if input_dtype == "BIPOLAR" and input_scale not in (None, 1.0):
+        raise SbnHwError("a BIPOLAR input takes no scale: drop --input-scale")
+
+
 def unsigned_dtype_for(max_value: int) -> str:
     """The narrowest UINTn holding 0..max_value (at least UINT2: a 1-bit input is BINARY)."""
     return f"UINT{max(2, int(max_value).bit_length())}"

@@ -11,7 +11,7 @@ import numpy as np
 from onnx import helper
 
 from sbn_hw import SbnHwError
-from sbn_hw.compile.accel import INPUT_DTYPES, Accelerator, LayerSpec
+from sbn_hw.compile.accel import Accelerator, LayerSpec, check_input_type
 from sbn_hw.compile.bbn import clamp_thresholds
 
 # Ops a binary MLP exported by Brevitas may contain (before conversion).
@@ -153,18 +153,12 @@ def qonnx_to_finn_hw(model, input_dtype: str = "UINT8", input_scale: float = 1.0
     from qonnx.transformation.gemm_to_matmul import GemmToMatMul
     from qonnx.util.cleanup import cleanup_model
 
-    if input_dtype not in INPUT_DTYPES:
-        raise SbnHwError(f"unknown input type '{input_dtype}': choose one of {', '.join(INPUT_DTYPES)}")
-    if not input_scale > 0:
-        raise SbnHwError(f"input scale must be > 0, got {input_scale}")
+    check_input_type(input_dtype, input_scale)
     check_supported_ops(model)
     model = cleanup_model(model)
     model = _flatten_input(_tidy(_give_gemm_a_bias(_tidy(model)).transform(GemmToMatMul())))
     model = _tidy(model.transform(ConvertQONNXtoFINN()))
     model = _drop_bipolar_input_threshold(model, input_dtype)
-    if input_dtype == "BIPOLAR":
-        if input_scale != 1.0:
-            raise SbnHwError("a BIPOLAR input takes no scale: drop --input-scale")
     model = _tidy(_prepend_input_scale(model, input_dtype, input_scale))
     model = model.transform(absorb.AbsorbScalarBiasIntoMultiThreshold()).transform(Streamline())
     model = model.transform(ConvertBipolarMatMulToXnorPopcount()).transform(Streamline())

@@ -23,14 +23,23 @@ class CompileResult:
     folding_config: dict  # FINN-format folding JSON of the chosen folding
 
 
+def check_folding_source(folding_file: Path | None, target_cycles: int | None) -> None:
+    """A folding file or a target cycles per frame (>= 1), not both; checked before any work."""
+    if folding_file is not None and target_cycles is not None:
+        raise SbnHwError("give either --folding or --target-cycles, not both")
+    if folding_file is not None and not Path(folding_file).is_file():
+        raise SbnHwError(f"folding file '{folding_file}' does not exist")
+    if target_cycles is not None and target_cycles < 1:
+        raise SbnHwError(f"--target-cycles must be at least 1, got {target_cycles}")
+
+
 def choose_folding(accel: Accelerator, folding_file: Path | None,
                    target_cycles: int | None) -> list[tuple[int, int, str, str]]:
     """(PE, SIMD, ram_style, ram_style_thresholds) per layer, from a FINN folding file (its
     "Defaults" apply to every layer; PE/SIMD default to 1, memory styles to "auto") or, without
     one, the cheapest folding meeting the target cycles per frame with "auto" memory styles."""
     names = [l.name for l in accel.layers]
-    if folding_file is not None and target_cycles is not None:
-        raise SbnHwError("give either a folding file or a target cycles per frame, not both")
+    check_folding_source(folding_file, target_cycles)
     if folding_file is not None:
         cfg = read_folding_json(folding_file, names)
         folding = []

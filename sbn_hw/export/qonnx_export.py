@@ -90,14 +90,8 @@ def load_onnx(path: Path):
     return ModelWrapper(proto)
 
 
-def run_qonnx(model, x: np.ndarray, execute=None) -> np.ndarray:
-    """Execute a (Q/FINN-)ONNX model frame by frame; x: (N, features) -> (N, outputs)."""
-    from qonnx.core.onnx_exec import execute_onnx
-    from qonnx.util.cleanup import cleanup_model
+def run_qonnx(model, x: np.ndarray) -> np.ndarray:
+    """Execute a QONNX file (as exported) frame by frame; x: (N, features) -> (N, outputs)."""
+    from sbn_hw.verify.qonnx_reference import trace_qonnx
 
-    if execute is None:  # a QONNX file as exported: infer shapes etc. first
-        model, execute = cleanup_model(model), execute_onnx
-    iname, oname = model.graph.input[0].name, model.graph.output[0].name
-    ishape = model.get_tensor_shape(iname)
-    outs = [execute(model, {iname: xi.reshape(ishape).astype(np.float32)})[oname] for xi in x]
-    return np.concatenate([o.reshape(1, -1) for o in outs])
+    return trace_qonnx(model, x).outputs

@@ -95,8 +95,7 @@ def run_export(out: Path) -> dict:
     from sbn_hw.data import model_input
     from sbn_hw.export import export_model, load_onnx
     from sbn_hw.harden import harden
-    from sbn_hw.nn import set_hard
-    from sbn_hw.train import evaluate
+    from sbn_hw.train.trainer import predict_as_trained_and_sign
     from sbn_hw.verify.qonnx_reference import trace_qonnx
 
     t0 = time.time()
@@ -104,12 +103,9 @@ def run_export(out: Path) -> dict:
     model, cfg, data = load_trained(out)
     d = bd.begin("export")
     x = model_input(data.x_test, data.pixel_max, cfg.input_mode)
-    acc_smooth = evaluate(model, x, data.y_test)
+    smooth_pred, sign_pred = predict_as_trained_and_sign(model, x)
+    acc_smooth = float((smooth_pred == data.y_test).mean())
     with torch.no_grad():
-        smooth_pred = model(torch.from_numpy(x)).argmax(1).numpy()
-        set_hard(model, True)
-        sign_pred = model(torch.from_numpy(x)).argmax(1).numpy()
-        set_hard(model, False)
         hardened = harden(model)
         hard_out = hardened(torch.from_numpy(x)).numpy()
     acc_hard = float((hard_out.argmax(1) == data.y_test).mean())
@@ -155,18 +151,11 @@ def own_flow_inputs(out: Path):
 def check_compile_arguments(folding: Path | None, target_cycles: int | None, input_dtype: str | None,
                             input_scale: float | None) -> None:
     """What can be checked before any work: a typo must not un-finish a verified build."""
-    from sbn_hw.compile.accel import INPUT_DTYPES
+    from sbn_hw.compile.accel import check_input_type
+    from sbn_hw.compile.pipeline import check_folding_source
 
-    if folding is not None and target_cycles is not None:
-        raise SbnHwError("give either --folding or --target-cycles, not both")
-    if folding is not None and not Path(folding).is_file():
-        raise SbnHwError(f"folding file '{folding}' does not exist")
-    if target_cycles is not None and target_cycles < 1:
-        raise SbnHwError(f"--target-cycles must be at least 1, got {target_cycles}")
-    if input_dtype is not None and input_dtype not in INPUT_DTYPES:
-        raise SbnHwError(f"unknown input type '{input_dtype}': choose one of {', '.join(INPUT_DTYPES)}")
-    if input_scale is not None and not input_scale > 0:
-        raise SbnHwError(f"--input-scale must be > 0, got {input_scale}")
+    check_folding_source(folding, target_cycles)
+    check_input_type(input_dtype, input_scale)
 
 
 def run_compile(out: Path, onnx: Path | None = None, input_dtype: str | None = None, input_scale: float | None = None,
@@ -200,8 +189,6 @@ def run_compile(out: Path, onnx: Path | None = None, input_dtype: str | None = N
     else:
         input_dtype = input_dtype or "UINT8"
         input_scale = 1.0 if input_scale is None else input_scale
-        if input_dtype == "BIPOLAR" and input_scale != 1.0:
-            raise SbnHwError("a BIPOLAR input takes no scale: drop --input-scale")
         x_hw = None
     console.print(f"[bold]compile[/] {onnx} with FINN (input {input_dtype} x {input_scale:g})")
     res = compile_qonnx(onnx, input_dtype, input_scale, folding, target_cycles)
@@ -290,8 +277,9 @@ UNTIMED_CLOCK_MHZ = 100  # throughput is quoted at this clock only as "timing no
 
 
 def check_simulate_arguments(stall: float, max_frames: int | None) -> None:
-    if not 0.0 <= stall < 1.0:
-        raise SbnHwError(f"--stall must be in [0, 1) (a probability per cycle; 1 would never move data), got {stall}")
+    from sbn_hw.verify.accelerator import check_stall
+
+    check_stall(stall)
     if max_frames is not None and max_frames < 1:
         raise SbnHwError(f"--max-frames must be at least 1, got {max_frames}")
 

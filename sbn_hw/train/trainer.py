@@ -132,12 +132,18 @@ def evaluate(model: nn.Module, x: np.ndarray, y: np.ndarray) -> float:
     return float((predict(model, x) == y).mean())
 
 
-def smooth_and_hard(model: nn.Module, x: np.ndarray, y: np.ndarray) -> tuple[float, float, float]:
-    """(accuracy as trained, accuracy of the sign version, fraction of frames on which they agree)."""
+def predict_as_trained_and_sign(model: nn.Module, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Class predictions of the model as trained and of its sign() version."""
     as_trained = predict(model, x)
     set_hard(model, True)
     hard = predict(model, x)
     set_hard(model, False)
+    return as_trained, hard
+
+
+def smooth_and_hard(model: nn.Module, x: np.ndarray, y: np.ndarray) -> tuple[float, float, float]:
+    """(accuracy as trained, accuracy of the sign version, fraction of frames on which they agree)."""
+    as_trained, hard = predict_as_trained_and_sign(model, x)
     return float((as_trained == y).mean()), float((hard == y).mean()), float((as_trained == hard).mean())
 
 

@@ -27,6 +27,11 @@ class SimResult:
     golden: list[np.ndarray]  # the golden model's output of every layer for the same frames
 
 
+def check_stall(p: float) -> None:
+    if not 0.0 <= p < 1.0:
+        raise SbnHwError(f"--stall must be in [0, 1) (a probability per cycle; 1 would never move data), got {p}")
+
+
 def simulate(
     accel: Accelerator,
     x_hw: np.ndarray,
@@ -51,8 +56,8 @@ def simulate(
              out_bits=l.out_bits, out_signed=bool(not l.has_thresholds and l.acc_signed))
         for l in accel.layers
     ]
-    if not (0 <= in_stall < 1 and 0 <= out_stall < 1):
-        raise SbnHwError(f"stall probabilities must be in [0, 1), got input {in_stall}, output {out_stall}")
+    check_stall(in_stall)
+    check_stall(out_stall)
     # Liveness guard: cycles without any handshake on either port. A generous multiple of the
     # slowest layer's work for one frame, stretched by the expected wait for a stalled handshake.
     idle_limit = int((20 * accel.cycles_per_frame + 1000) / (1 - max(in_stall, out_stall)))
