@@ -28,7 +28,9 @@ def run_train(out: Path, cfg, resume: bool = False) -> dict:
     d = bd.begin("train")  # drops only the completion record; a checkpoint to resume from stays
     data = load_dataset(cfg.dataset, seed=cfg.seed, data_dir=cfg.data_dir)
     (w0, w1, ws), (a0, a1, as_) = cfg.nu_ends()
+    finish = cfg.finish_epochs()
     nu = (f", nu weights {w0:g}->{w1:g} ({ws}), activations {a0:g}->{a1:g} ({as_}) per {cfg.nu_per}"
+          + (f" over {cfg.smooth_epochs()} smooth epochs, then {finish} epochs of hard finish" if finish else "")
           if cfg.method == "sbn" else "")
     console.print(f"[bold]train[/] {cfg.method} {cfg.model} on {cfg.dataset} ({len(data.x_train)} train / "
                   f"{len(data.x_test)} test, input {cfg.input_mode}), {cfg.epochs} epochs{nu} on {device()}"
@@ -111,7 +113,7 @@ def run_export(out: Path) -> dict:
     acc_hard = float((hard_out.argmax(1) == data.y_test).mean())
     if not np.array_equal(hard_out.argmax(1), sign_pred):
         raise SbnHwError("the Brevitas hardened model disagrees with the sign() version of the trained model: a hardening bug")
-    what = ("trained (hard finish)" if cfg.hard_finish_epochs else "smooth (final nu)") if cfg.method == "sbn" else "trained"
+    what = ("trained (hard finish)" if cfg.finish_epochs() else "smooth (final nu)") if cfg.method == "sbn" else "trained"
     console.print(f"[bold]harden[/]: {what} {acc_smooth:.4f}, hardened {acc_hard:.4f}, "
                   f"agreement {float((smooth_pred == sign_pred).mean()):.4f}")
     path = export_model(hardened, data.features, d / "model.qonnx.onnx")

@@ -19,6 +19,12 @@ from sbn_hw.models import build_model
 from sbn_hw.nn import NuSchedule, set_hard, set_hard_forward, set_nu
 from sbn_hw.nn.binarizers import STELinear
 
+# sbn's default shape, chosen on validation splits over five zoo rows (docs/METHODS.md,
+# benchmarks/hard_finish.py): nu grows over the first third, the last two thirds are the hard
+# finish, whose activation gradients are tanh(3x)'s derivative (a window of width ~2/3).
+HARD_FINISH_FRACTION = (2, 3)
+HARD_FINISH_NU_A = 3.0
+
 
 @dataclass
 class TrainConfig:
@@ -35,49 +41,71 @@ class TrainConfig:
     schedule: str = "exp"
     data_dir: str | None = None  # for datasets read from the user's files
     # Separate schedules for weights and activations (None: use nu0 / nu_max / schedule above).
-    # Defaults measured in docs/METHODS.md: weights sharpen to 1e4, activations stop at 30, which
-    # keeps gradients flowing through the activations and closes most of the gap to STE.
+    # The smooth phase's ends, chosen on validation splits over the zoo (docs/METHODS.md): weights
+    # sharpen 1 -> 10 and activations 1 -> 5 while the forward is smooth, then the hard finish.
     nu_w0: float | None = None
-    nu_w_max: float | None = 1e4
+    nu_w_max: float | None = 10.0
     schedule_w: str | None = None
     nu_a0: float | None = None
-    nu_a_max: float | None = 30.0
+    nu_a_max: float | None = 5.0
     schedule_a: str | None = None
     nu_per: str = "step"  # nu advances every "step" or only at each "epoch"
     warmup_epochs: int = 0  # epochs held at the start value before nu begins to grow
     # sbn: the last N epochs train the exact sign forward (gradients through tanh(nu*x)), so the
-    # trained network is its binary version and hardening loses nothing.
-    hard_finish_epochs: int = 0
+    # trained network is its binary version and hardening loses nothing. None: two thirds of the
+    # epochs (HARD_FINISH_FRACTION).
+    # nu grows over the smooth epochs before it and is held through it.
+    hard_finish_epochs: int | None = None
     # sbn, hard finish only: the activations' nu for the backward pass (the forward is sign whatever
-    # nu is); None keeps the schedule's. A small value gives a wide window, as STE's box does.
+    # nu is). None: HARD_FINISH_NU_A.
     hard_finish_nu_a: float | None = None
     # Fraction of the training set held out (stratified, by seed) to measure accuracy and the
     # smooth-vs-hard agreement every epoch; choices are made on it, never on the test set.
     val_fraction: float = 0.0
 
+    def finish_epochs(self) -> int:
+        """How many final epochs train the exact sign forward (sbn only)."""
+        if self.method != "sbn":
+            return 0
+        if self.hard_finish_epochs is None:
+            num, den = HARD_FINISH_FRACTION
+            return self.epochs * num // den
+        return self.hard_finish_epochs
+
+    def smooth_epochs(self) -> int:
+        """Epochs over which nu grows: after the warm-up, before the hard finish."""
+        return self.epochs - self.warmup_epochs - self.finish_epochs()
+
     def check(self) -> None:
-        if not 0 <= self.hard_finish_epochs <= self.epochs:
-            raise SbnHwError(f"--hard-finish-epochs must be in [0, {self.epochs}] (the epochs), got {self.hard_finish_epochs}")
-        if self.hard_finish_epochs and self.method != "sbn":
+        finish = self.hard_finish_epochs
+        if finish is not None and not 0 <= finish <= self.epochs:
+            raise SbnHwError(f"--hard-finish-epochs must be in [0, {self.epochs}] (the epochs), got {finish}")
+        if finish and self.method != "sbn":
             raise SbnHwError(f"--hard-finish-epochs is for --method sbn (the {self.method} method trains the sign "
                              "forward throughout); drop it")
-        if self.hard_finish_nu_a is not None and not (self.hard_finish_nu_a > 0 and self.hard_finish_epochs):
-            raise SbnHwError("--hard-finish-nu-a needs --hard-finish-epochs and a value > 0")
+        if self.hard_finish_nu_a is not None and not (self.hard_finish_nu_a > 0 and self.finish_epochs()):
+            raise SbnHwError("--hard-finish-nu-a needs a hard finish (--hard-finish-epochs > 0) and a value > 0")
+        if self.warmup_epochs < 0 or (self.method == "sbn" and self.warmup_epochs and self.smooth_epochs() < 1):
+            raise SbnHwError(f"warm-up of {self.warmup_epochs} epochs leaves no epochs for nu to grow in "
+                             f"({self.epochs} epochs, {self.finish_epochs()} of them the hard finish): "
+                             "shorten the warm-up or the hard finish")
         if not 0 <= self.val_fraction < 0.5:
             raise SbnHwError(f"--val-fraction must be in [0, 0.5), got {self.val_fraction}")
 
     def in_hard_finish(self, epoch: int) -> bool:
         """Whether 0-based `epoch` trains the exact sign forward."""
-        return self.method == "sbn" and epoch >= self.epochs - self.hard_finish_epochs
+        return epoch >= self.epochs - self.finish_epochs() if self.method == "sbn" else False
+
+    def finish_nu_a(self) -> float:
+        return HARD_FINISH_NU_A if self.hard_finish_nu_a is None else float(self.hard_finish_nu_a)
 
     def nu_schedules(self, steps_per_epoch: int) -> tuple["NuSchedule", "NuSchedule"]:
-        """(weights, activations) schedules over the post-warm-up part of training, in units of
-        steps or epochs (see nu_at)."""
+        """(weights, activations) schedules over the smooth epochs (after the warm-up, before the
+        hard finish), in units of steps or epochs (see nu_at)."""
         if self.nu_per not in ("step", "epoch"):
             raise SbnHwError(f"nu_per must be 'step' or 'epoch', got '{self.nu_per}'")
-        if not 0 <= self.warmup_epochs < self.epochs:
-            raise SbnHwError(f"warm-up of {self.warmup_epochs} epochs leaves no training for nu to grow in ({self.epochs} epochs)")
-        span = self.epochs - self.warmup_epochs
+        self.check()
+        span = max(self.smooth_epochs(), 1)  # an all-hard run holds nu at its end value
         total = span * steps_per_epoch if self.nu_per == "step" else span
         (w0, w1, ws), (a0, a1, as_) = self.nu_ends()
         return NuSchedule(w0, w1, total, ws), NuSchedule(a0, a1, total, as_)
@@ -103,9 +131,9 @@ def nu_at(cfg: TrainConfig, sched: "NuSchedule", step: int, steps_per_epoch: int
 
 
 def activation_nu(cfg: TrainConfig, sched: "NuSchedule", step: int, steps_per_epoch: int, epoch: int) -> float:
-    """The activations' nu: the schedule's, or hard_finish_nu_a during the hard finish."""
-    if cfg.hard_finish_nu_a is not None and cfg.in_hard_finish(epoch):
-        return float(cfg.hard_finish_nu_a)
+    """The activations' nu: the schedule's, or the finish's backward nu during the hard finish."""
+    if cfg.in_hard_finish(epoch):
+        return cfg.finish_nu_a()
     return nu_at(cfg, sched, step, steps_per_epoch)
 
 
@@ -151,7 +179,7 @@ def set_final_state(model: nn.Module, cfg: TrainConfig) -> nn.Module:
     """The forward the training ended in: final nu, and the hard finish if it had one."""
     (_, nu_w, _), (_, nu_a, _) = cfg.nu_ends()
     finish = cfg.in_hard_finish(cfg.epochs - 1)
-    set_nu(model, nu_w, cfg.hard_finish_nu_a if finish and cfg.hard_finish_nu_a is not None else nu_a)
+    set_nu(model, nu_w, cfg.finish_nu_a() if finish else nu_a)
     set_hard_forward(model, finish)
     return model
 

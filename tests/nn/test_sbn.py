@@ -47,7 +47,8 @@ def test_separate_schedules_per_epoch_and_warmup():
     from sbn_hw.train import TrainConfig
     from sbn_hw.train.trainer import nu_at
 
-    cfg = TrainConfig(epochs=5, nu_w0=1.0, nu_w_max=100.0, nu_a0=2.0, nu_a_max=8.0, nu_per="epoch", warmup_epochs=1)
+    cfg = TrainConfig(epochs=5, nu_w0=1.0, nu_w_max=100.0, nu_a0=2.0, nu_a_max=8.0, nu_per="epoch", warmup_epochs=1,
+                      hard_finish_epochs=0)
     w, a = cfg.nu_schedules(steps_per_epoch=10)
     assert [nu_at(cfg, w, s, 10) for s in (0, 9, 10, 19, 20, 50)] == pytest.approx([1, 1, 1, 1, 100 ** 0.25, 100])
     assert nu_at(cfg, a, 0, 10) == 2.0 and nu_at(cfg, a, 50, 10) == pytest.approx(8.0)

@@ -74,7 +74,8 @@ def test_validation_split_is_carved_from_training_and_watched():
     (dict(method="ste", hard_finish_epochs=1), "is for --method sbn"),
     (dict(hard_finish_epochs=5), r"must be in \[0, 3\]"),
     (dict(val_fraction=0.6), r"must be in \[0, 0.5\)"),
-    (dict(hard_finish_nu_a=1.0), "needs --hard-finish-epochs"),
+    (dict(hard_finish_epochs=0, hard_finish_nu_a=1.0), "needs a hard finish"),
+    (dict(warmup_epochs=2), "leaves no epochs for nu to grow in"),
 ])
 def test_bad_training_settings_are_refused(kw, msg):
     with pytest.raises(SbnHwError, match=msg):
@@ -93,4 +94,22 @@ def test_hard_finish_backward_nu_sets_only_the_activations_gradient():
     assert [h["nu_a"] for h in res.history][-1] == 2.0 and res.history[-1]["test_agreement"] == 1.0
     model = set_final_state(res.model, cfg)
     assert {m.nu for m in model.modules() if isinstance(m, SelfBinarizingActivation)} == {2.0}
-    assert {m.nu for m in model.modules() if isinstance(m, SelfBinarizingLinear)} == {1e4}
+    assert {m.nu for m in model.modules() if isinstance(m, SelfBinarizingLinear)} == {cfg.nu_w_max}
+
+
+def test_sbn_default_ends_in_the_hard_finish_and_nu_grows_only_while_smooth():
+    """The default sbn run ends in the hard finish (lossless hardening); nu reaches its end value
+    when the finish begins and is held through it; other methods have no finish."""
+    from sbn_hw.train.trainer import nu_at
+
+    from sbn_hw.train.trainer import HARD_FINISH_NU_A
+
+    cfg = TrainConfig(model="tfc", epochs=6)
+    assert (cfg.finish_epochs(), cfg.smooth_epochs()) == (4, 2)
+    w, a = cfg.nu_schedules(steps_per_epoch=10)
+    assert nu_at(cfg, w, 0, 10) == 1.0 and nu_at(cfg, w, 20, 10) == pytest.approx(cfg.nu_w_max)
+    assert nu_at(cfg, a, 10, 10) < cfg.nu_a_max and nu_at(cfg, a, 59, 10) == pytest.approx(cfg.nu_a_max)
+    h = train(cfg, load_dataset("digits")).history
+    assert [r["hard_finish"] for r in h] == [False, False, True, True, True, True]
+    assert h[-1]["test_agreement"] == 1.0 and h[-1]["nu_a"] == HARD_FINISH_NU_A  # the finish's backward window
+    assert TrainConfig(method="ste", epochs=5).finish_epochs() == 0
