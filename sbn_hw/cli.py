@@ -145,6 +145,12 @@ def cli():
       synth     Yosys resource estimate for the Pynq-Z2 (xc7z020)
       report    report.json + report.md with plots
       build     all of the above
+
+    \b
+    Boards and bitstreams:
+      boards    the boards sbn-hw knows (boards/*.json)
+      bitstream the board flow: Vivado project scripts for PYNQ boards (run when vivado is on PATH)
+      hls       the accelerator as Vitis-HLS C++, C-simulated with g++ on every frame vs the golden model
     """
 
 
@@ -207,6 +213,55 @@ def synth(out, board):
     from sbn_hw.pipeline.stages import run_synth
 
     run_synth(out, board)
+
+
+@cli.command()
+def boards():
+    """List the boards in boards/ (add your own: one JSON file, or pass its path as --board)."""
+    from rich.table import Table
+
+    from sbn_hw.boards import known_boards, load_board
+    from sbn_hw.pipeline.progress import console
+
+    t = Table("board", "flow", "part", "PL clock (MHz)", "PS / ports", "LUT", "title")
+    for name in known_boards():
+        b = load_board(name)
+        ports = f"{b.ps}: data {b.data_port}, control {b.control_port}" if b.flow == "vivado" else f"{b.package}, pins in file"
+        t.add_row(b.name, b.flow, b.part, f"{b.clock_mhz:g}", ports, f"{b.capacity.get('lut', 0):,}", b.title)
+    console.print(t)
+
+
+@cli.command()
+@_out_option
+@click.option("--board", required=True, help="A board from `sbn-hw boards`, or the path of your own board JSON file.")
+@click.option("--clock-mhz", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="PL clock [default: the board's].")
+def bitstream(out, board, clock_mhz):
+    """Make the bitstream for a compiled build: Vivado scripts (IP, block design with PS and DMA,
+    implementation) for the PYNQ boards, run when `vivado` is on PATH, else written with the
+    command to run them on a machine that has Vivado."""
+    from sbn_hw.boards import load_board
+    from sbn_hw.pipeline.bitstream_stage import run_bitstream_vivado
+    from sbn_hw.pipeline.progress import console
+
+    b = load_board(board)
+    if b.flow != "vivado":
+        raise SbnHwError(f"board '{b.name}' uses the open ECP5 flow, which `sbn-hw bitstream` does not run yet: "
+                         "use a Vivado board (sbn-hw boards)")
+    run_bitstream_vivado(out, board, clock_mhz, log=console.print)
+
+
+@cli.command()
+@_out_option
+@click.option("--max-frames", type=click.IntRange(min=1), default=None, help="C-simulate only the first N test frames.")
+@click.option("--part", default=None, help="FPGA part for the Vitis HLS script [default: xc7z020clg400-1].")
+def hls(out, max_frames, part):
+    """Generate Vitis-HLS C++ for the compiled accelerator and C-simulate it (g++ with the open
+    ap_int/hls_stream headers): every layer of every test frame vs the golden model. Writes the
+    Vitis HLS script (csynth, IP export) for a machine that has Vitis."""
+    from sbn_hw.pipeline.hls_stage import run_hls
+
+    run_hls(out, max_frames, part)
 
 
 @cli.command()

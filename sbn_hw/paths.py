@@ -1,4 +1,4 @@
-"""Where sbn-hw's non-Python folders are: rtl/, sim/, flows/ and boards/.
+"""Where sbn-hw's non-Python folders are: rtl/, sim/, flows/, boards/ and hls/.
 
 They sit at the top of the source checkout. A built wheel carries them inside the package as
 sbn_hw/_rtl, sbn_hw/_sim, sbn_hw/_flows and sbn_hw/_boards (pyproject.toml's
@@ -12,7 +12,7 @@ from pathlib import Path
 
 from sbn_hw import SbnHwError
 
-FOLDERS = ("rtl", "sim", "flows", "boards")
+FOLDERS = ("rtl", "sim", "flows", "boards", "hls")
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 # The folder that makes `import sbn_hw` work: site-packages for an installed wheel, the

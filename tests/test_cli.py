@@ -28,7 +28,7 @@ def test_out_of_range_values_exit_2_with_the_range(tmp_path, capsys, monkeypatch
     assert not (tmp_path / "b").exists()
 
 
-@pytest.mark.parametrize("stage", ["export", "compile", "simulate", "synth", "report"])
+@pytest.mark.parametrize("stage", ["export", "compile", "simulate", "synth", "report", "hls", "bitstream"])
 def test_stages_that_continue_a_build_need_an_explicit_folder(stage, capsys, monkeypatch):
     code, text = run([stage], capsys, monkeypatch)
     assert code == 2 and "Missing option '--out'" in text
@@ -55,3 +55,26 @@ def test_stall_of_one_is_refused_by_the_library_too(tmp_path):
 
     with pytest.raises(SbnHwError, match=r"\[0, 1\)"):
         check_simulate_arguments(1.0, None)
+
+
+def test_boards_lists_every_board_file(capsys, monkeypatch):
+    from sbn_hw.boards import known_boards
+
+    code, text = run(["boards"], capsys, monkeypatch)
+    assert code == 0 and {"pynq-z1", "pynq-z2", "ultra96-v2", "zcu104", "kv260", "ulx3s-85f"} <= set(known_boards())
+    assert all(name[:6] in text for name in known_boards())
+
+
+@pytest.mark.parametrize("board,says", [
+    ("pynq-z3", "unknown board 'pynq-z3': choose one of kv260"),
+])
+def test_bitstream_refuses_unknown_boards_before_touching_the_build(board, says, tmp_path, capsys, monkeypatch):
+    code, text = run(["bitstream", "--board", board, "--out", tmp_path / "b"], capsys, monkeypatch)
+    assert code == 2 and says in text.replace("\n", " ")
+    assert not (tmp_path / "b").exists()
+
+
+def test_hls_and_bitstream_need_a_compiled_build(tmp_path, capsys, monkeypatch):
+    for args in (["hls"], ["bitstream", "--board", "pynq-z2"]):
+        code, text = run([*args, "--out", tmp_path / "b"], capsys, monkeypatch)
+        assert code == 2 and "needs the compile stage" in text.replace("\n", " "), text

@@ -78,11 +78,10 @@ def cells_to_resources(cells: dict[str, int]) -> Resources:
 
 
 def load_board(name: str) -> dict:
-    path = BOARDS / f"{name}.json"
-    if not path.is_file():
-        known = sorted(p.stem for p in BOARDS.glob("*.json"))
-        raise SbnHwError(f"unknown board '{name}': choose one of {', '.join(known)}")
-    return json.loads(path.read_text())
+    """The board file as a dict (validated by sbn_hw.boards, which also types it as a Board)."""
+    from sbn_hw.boards import load_board as load_typed
+
+    return load_typed(name).as_dict()
 
 
 def hierarchical_totals(stat: dict) -> dict[str, Resources]:

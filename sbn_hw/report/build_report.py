@@ -12,6 +12,7 @@ def collect_report(out: Path) -> dict:
     bd = BuildDir(out)
     records = {s: bd.record(s) for s in STAGES}
     tr, ex, co, si, sy = (records[s] for s in STAGES)
+    hls, bit = bd.record("hls"), bd.record("bitstream")  # side runs of compile, when they were made
     cfg = tr.get("config", {})
     return {
         "dataset": cfg.get("dataset"),
@@ -46,6 +47,8 @@ def collect_report(out: Path) -> dict:
         "resources_per_layer": sy.get("layers"),
         "utilization": sy.get("utilization"),
         "board": sy.get("board"),
+        "hls": {k: hls[k] for k in ("frames", "mismatches", "accuracy_hls", "part", "vitis_hls", "vitis_tcl") if k in hls} or None,
+        "bitstream": {k: v for k, v in bit.items() if k not in ("overlay",)} or None,
         "seconds": {s: r.get("seconds") for s, r in records.items() if r},
         "history": tr.get("history", []),
     }
@@ -90,7 +93,7 @@ def write_report(out: Path) -> tuple[Path, Path]:
         "",
         "## Accuracy (test set)",
         "",
-        f"| frames | trained (smooth at nu_max for sbn) | hardened (Brevitas) | QONNX | golden model | RTL simulation |",
+        f"| frames | as trained (sbn: its final forward) | hardened (Brevitas) | QONNX | golden model | RTL simulation |",
         "|---|---|---|---|---|---|",
         f"| all {rep['frames_test_set'] or '–'} | {_fmt(acc['smooth'])} | {_fmt(acc['hardened'])} | {_fmt(acc['qonnx'])} | "
         f"{_fmt(acc['golden'])} | – |",
@@ -126,6 +129,19 @@ def write_report(out: Path) -> tuple[Path, Path]:
                   "Memory styles are the description's (FINN's ram_style; \"auto\" chosen by size at compile). "
                   "How Yosys built each memory is in report.json, resources_per_layer[].memories; Yosys maps no "
                   "read-only memory to LUT RAM, so a \"distributed\" one is LUT logic there."]
+    if rep["hls"]:
+        h = rep["hls"]
+        lines += ["", "## HLS backend", "", f"C simulation (g++): {h['frames']} frames, {h['mismatches']} mismatches, every "
+                  f"layer vs the golden model" + (f"; accuracy {h['accuracy_hls']:.4f}" if "accuracy_hls" in h else "")
+                  + f". Vitis HLS ({h.get('part')}): {h.get('vitis_hls')}; script {h.get('vitis_tcl')}."]
+    if rep["bitstream"]:
+        b = rep["bitstream"]
+        lines += ["", "## Bitstream", "", f"Board {b.get('board')} ({b.get('part')}), {b.get('flow')} flow, "
+                  f"PL clock {b.get('clock_mhz')} MHz: Vivado {b.get('vivado', '–')}."
+                  + (f" Run on a machine with Vivado: `{b['command']}`" if b.get("vivado") == "not run" else "")]
+        if b.get("timing"):
+            t = b["timing"]
+            lines.append(f"Timing: WNS {t.get('wns_ns')} ns, achieved {t.get('achieved_mhz')} MHz.")
     lines += ["", "## Time per stage (s)", "", "| " + " | ".join(rep["seconds"]) + " |",
               "|" + "---|" * len(rep["seconds"]), "| " + " | ".join(f"{v:.1f}" for v in rep["seconds"].values()) + " |"]
     for title, path in figs:

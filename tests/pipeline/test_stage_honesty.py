@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from sbn_hw.pipeline.builddir import STAGES, BuildDir, later_stages
+from sbn_hw.pipeline.builddir import SIDE_RUNS, STAGES, BuildDir, later_stages
 from sbn_hw.train import TrainConfig
 from tests.helpers import cli_result
 
@@ -42,7 +42,7 @@ def build(built, tmp_path):
 
 
 def done(out):
-    return {s for s in (*STAGES, "simulate-inputs") if (out / s / "stage.json").is_file()}
+    return {s for s in (*STAGES, *SIDE_RUNS) if (out / s / "stage.json").is_file()}
 
 
 def test_begin_invalidates_every_later_stage_and_the_report(tmp_path):
@@ -50,11 +50,12 @@ def test_begin_invalidates_every_later_stage_and_the_report(tmp_path):
     for s in STAGES:
         bd.finish(s, {})
     (tmp_path / "report.json").write_text("{}")
-    bd.finish("simulate-inputs", {})
+    for side in SIDE_RUNS:  # simulate --inputs, bitstream, hls: all made from the compiled accelerator
+        bd.finish(side, {})
     bd.begin("compile")
     assert done(tmp_path) == {"train", "export"}
     assert not (tmp_path / "report.json").exists()
-    assert later_stages("train") == ["export", "compile", "simulate", "synth", "simulate-inputs"]
+    assert later_stages("train") == ["export", "compile", "simulate", "synth", "simulate-inputs", "bitstream", "hls"]
     assert later_stages("simulate") == ["synth"]
 
 
