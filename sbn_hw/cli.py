@@ -151,6 +151,11 @@ def cli():
       boards    the boards sbn-hw knows (boards/*.json)
       bitstream the board flow: Vivado project scripts for PYNQ boards (run when vivado is on PATH)
       hls       the accelerator as Vitis-HLS C++, C-simulated with g++ on every frame vs the golden model
+
+    \b
+    Running it:
+      run       the Python driver on a PYNQ board (--target pynq) or on its simulated twin (--target sim)
+      deploy    the folder to copy to a PYNQ board: bitstream, driver, description, validate.py
     """
 
 
@@ -207,7 +212,7 @@ def simulate(out, inputs, outputs, stall, max_frames):
 
 @cli.command()
 @_out_option
-@click.option("--board", default="pynq-z2", show_default=True, help="Board file in boards/ (part and capacity).")
+@click.option("--board", default="pynq-z2", show_default=True, help="A Xilinx board from `sbn-hw boards` (part and capacity).")
 def synth(out, board):
     """Estimate LUT/FF/BRAM/DSP with Yosys synth_xilinx, in total and per layer."""
     from sbn_hw.pipeline.stages import run_synth
@@ -264,6 +269,38 @@ def hls(out, max_frames, part):
     run_hls(out, max_frames, part)
 
 
+@cli.command(name="run")
+@_out_option
+@click.option("--target", type=click.Choice(["sim", "pynq"]), default="sim", show_default=True,
+              help="sim: the simulated twin (the shell RTL in Verilator behind an AXI DMA model); pynq: this board.")
+@click.option("--inputs", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="A .npy of inputs as your model takes them [default: the build's test set, scored].")
+@click.option("--outputs", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the logits (N x classes, float32) to this .npy.")
+@click.option("--throughput", is_flag=True, help="Also run the throughput test (frames/s, latency, DMA bandwidth).")
+@click.option("--batch-size", type=click.IntRange(min=1), default=None, help="Frames per DMA transfer [default: all].")
+def run_cmd(out, target, inputs, outputs, throughput, batch_size):
+    """Run the accelerator through its Python driver (sbn_hw.runtime): quantise, pack, DMA, unpack,
+    host tail. Every output is checked against the golden model."""
+    from sbn_hw.pipeline.progress import console
+    from sbn_hw.pipeline.runtime_stage import check_run_arguments, run_driver
+
+    check_run_arguments(target, inputs, outputs)
+    run_driver(out, target, inputs, outputs, throughput, batch_size, log=console.print)
+
+
+@cli.command()
+@_out_option
+@click.option("--board", default="pynq-z2", show_default=True, help="A PYNQ board from `sbn-hw boards`.")
+def deploy(out, board):
+    """Write DIR/deploy/: bitstream and .hwh (when built), the driver, its description, validate.py
+    and a README; copy the folder to the board and run `python3 validate.py` there."""
+    from sbn_hw.pipeline.progress import console
+    from sbn_hw.pipeline.runtime_stage import run_deploy
+
+    run_deploy(out, board, log=console.print)
+
+
 @cli.command()
 @_out_option
 def report(out):
@@ -285,17 +322,16 @@ def build(out, folding, target_cycles, stall, max_frames, board, resume, **kw):
     """The whole path: train -> export -> compile -> simulate -> synth -> report.
 
     To compile a model of your own, use `sbn-hw compile --onnx FILE --out DIR`."""
-    from sbn_hw.flows import load_board
     from sbn_hw.pipeline.progress import console
-    from sbn_hw.pipeline.stages import (check_compile_arguments, check_simulate_arguments, run_compile, run_export,
-                                        run_simulate, run_synth, run_train)
+    from sbn_hw.pipeline.stages import (check_compile_arguments, check_simulate_arguments, check_synth_board, run_compile,
+                                        run_export, run_simulate, run_synth, run_train)
     from sbn_hw.report import write_report
 
     cfg = _train_config(**kw)
     # Every argument is checked before training starts, not when its stage is reached.
     check_compile_arguments(folding, target_cycles, None, None)
     check_simulate_arguments(stall, max_frames)
-    load_board(board)
+    check_synth_board(board)
     out = out or default_out(cfg)
     console.print(f"build folder: {out}")
     t0 = time.time()

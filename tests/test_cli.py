@@ -28,7 +28,8 @@ def test_out_of_range_values_exit_2_with_the_range(tmp_path, capsys, monkeypatch
     assert not (tmp_path / "b").exists()
 
 
-@pytest.mark.parametrize("stage", ["export", "compile", "simulate", "synth", "report", "hls", "bitstream"])
+@pytest.mark.parametrize("stage", ["export", "compile", "simulate", "synth", "report", "hls", "bitstream", "run",
+                                   "deploy"])
 def test_stages_that_continue_a_build_need_an_explicit_folder(stage, capsys, monkeypatch):
     code, text = run([stage], capsys, monkeypatch)
     assert code == 2 and "Missing option '--out'" in text
@@ -75,6 +76,12 @@ def test_bitstream_refuses_unknown_boards_before_touching_the_build(board, says,
 
 
 def test_hls_and_bitstream_need_a_compiled_build(tmp_path, capsys, monkeypatch):
-    for args in (["hls"], ["bitstream", "--board", "pynq-z2"]):
+    for args in (["hls"], ["bitstream", "--board", "pynq-z2"], ["run"], ["deploy"]):
         code, text = run([*args, "--out", tmp_path / "b"], capsys, monkeypatch)
         assert code == 2 and "needs the compile stage" in text.replace("\n", " "), text
+
+
+def test_synth_refuses_a_board_it_cannot_estimate_before_training(tmp_path, capsys, monkeypatch):
+    code, text = run(["build", "--board", "ulx3s-85f", "--out", tmp_path / "b"], capsys, monkeypatch)
+    assert code == 2 and "estimates Xilinx parts" in text.replace("\n", " ")
+    assert not (tmp_path / "b").exists()

@@ -16,8 +16,10 @@ from sbn_hw import SbnHwError
 # The one list of stages, in order (the report and the benchmarks read it from here).
 STAGES = ("train", "export", "compile", "simulate", "synth")
 # Runs that are not part of the chain but depend on a stage: a user's `simulate --inputs`, the
-# board flows of `sbn-hw bitstream` and the HLS C simulation of `sbn-hw hls`.
-SIDE_RUNS = {"simulate-inputs": "compile", "bitstream": "compile", "hls": "compile"}
+# board flows of `sbn-hw bitstream`, the HLS C simulation of `sbn-hw hls`, the driver runs of
+# `sbn-hw run` and the board package of `sbn-hw deploy`.
+SIDE_RUNS = {"simulate-inputs": "compile", "bitstream": "compile", "hls": "compile", "run": "compile",
+             "deploy": "compile"}
 REPORT_FILES = ("report.json", "report.md")
 
 

@@ -360,14 +360,26 @@ def run_simulate(out: Path, inputs: Path | None = None, outputs: Path | None = N
 # ---------------------------------------------------------------------------------------- synth
 
 
+def check_synth_board(board: str) -> dict:
+    """The board file, if the Yosys estimate (synth_xilinx) applies to its part."""
+    from sbn_hw.flows import load_board
+
+    b = load_board(board)
+    if "bram36" not in b["capacity"]:
+        raise SbnHwError(f"`sbn-hw synth` estimates Xilinx parts (Yosys synth_xilinx); '{board}' is a {b['family']} "
+                         "board, whose resources come from its own flow (`sbn-hw bitstream`): choose a Xilinx board "
+                         "(sbn-hw boards)")
+    return b
+
+
 def run_synth(out: Path, board: str = "pynq-z2") -> dict:
     from sbn_hw.compile.accel import Accelerator
-    from sbn_hw.flows import load_board, synthesize
+    from sbn_hw.flows import synthesize
     from sbn_hw.rtlgen import generate_rtl
 
     bd = BuildDir(out)
     crec = bd.record("compile", required_by="synth")
-    b = load_board(board)
+    b = check_synth_board(board)
     accel = Accelerator.load(crec["accelerator"])
     d = bd.begin("synth")
     rtl = generate_rtl(accel, d / "rtl")

@@ -1,8 +1,11 @@
-"""Pure helpers that turn vectors into AXI-Stream words and back (element j at bits [j*ew +: ew])."""
+"""Pure helpers that turn vectors into AXI-Stream words and back (element j at bits [j*ew +: ew]).
+Whole frames go through sbn_hw.runtime.packing, the code the PYNQ driver packs with."""
 
 from __future__ import annotations
 
 import numpy as np
+
+from sbn_hw.runtime.packing import ints_to_words, pack_beats, unpack_beats, word_bytes_for, words_to_ints
 
 
 def pack_word(values, ew: int) -> int:
@@ -25,11 +28,12 @@ def unpack_word(word: int, n: int, ew: int, signed: bool = False) -> list[int]:
 
 
 def frames_to_words(frames: np.ndarray, per_beat: int, ew: int) -> list[int]:
-    """(N, K) integer frames -> N*K/per_beat words, frame after frame."""
+    """(N, K) integer frames -> N*K/per_beat words, frame after frame (the driver's packing)."""
     flat = np.asarray(frames, dtype=np.int64).reshape(-1, per_beat)
-    return [pack_word(row, ew) for row in flat]
+    return words_to_ints(pack_beats(flat, ew, word_bytes_for(per_beat * ew)))
 
 
 def words_to_frames(words: list[int], per_beat: int, ew: int, signed: bool, frame_len: int) -> np.ndarray:
-    vals = [v for w in words for v in unpack_word(int(w), per_beat, ew, signed)]
-    return np.asarray(vals, dtype=np.int64).reshape(-1, frame_len)
+    """Words from a stream -> (N, frame_len) integers (the driver's unpacking)."""
+    data = ints_to_words(words, word_bytes_for(per_beat * ew))
+    return unpack_beats(data, per_beat, ew, signed).reshape(-1, frame_len)

@@ -55,7 +55,8 @@ def test_begin_invalidates_every_later_stage_and_the_report(tmp_path):
     bd.begin("compile")
     assert done(tmp_path) == {"train", "export"}
     assert not (tmp_path / "report.json").exists()
-    assert later_stages("train") == ["export", "compile", "simulate", "synth", "simulate-inputs", "bitstream", "hls"]
+    assert later_stages("train") == ["export", "compile", "simulate", "synth", "simulate-inputs", "bitstream", "hls", "run",
+                                      "deploy"]
     assert later_stages("simulate") == ["synth"]
 
 
