@@ -26,6 +26,17 @@ def cpu_model() -> str:
     return platform.processor() or "unknown"
 
 
+# What a training run's result depends on in the repository (the runs' cache is keyed on it).
+TRAINING_CODE = ("sbn_hw/train", "sbn_hw/nn", "sbn_hw/models", "sbn_hw/data", "sbn_hw/harden")
+
+
+def code_commit(paths=TRAINING_CODE) -> str:
+    """The last commit that changed `paths` (+uncommitted when they differ from it)."""
+    commit = _git("log", "-1", "--format=%H", "--", *paths)[:10] or "unknown"
+    dirty = bool(_git("status", "--porcelain", "--untracked-files=no", "--", *paths))
+    return commit + ("+uncommitted" if dirty else "")
+
+
 def provenance() -> dict:
     import os
 

@@ -1,7 +1,9 @@
 """Train-and-harden runs for the accuracy studies: each run trains one configuration, hardens it
 into the Brevitas model the hardware path exports, and scores both on the test set (and on the
 validation split when there is one). Runs go to worker processes (one torch thread each); every
-result is cached on disk under its settings and the commit, so an interrupted study resumes."""
+result is cached on disk under its settings and the last commit of the training code
+(provenance.TRAINING_CODE), so an interrupted study resumes and a change elsewhere in the
+repository does not retrain."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
-from provenance import provenance
+from provenance import code_commit
 
 
 def train_and_harden(cfg_dict: dict) -> dict:
@@ -62,15 +64,18 @@ def _cached_run(args: tuple[dict, Path]) -> dict:
     return result
 
 
-def run_all(configs: list, cache: Path, jobs: int) -> list[dict]:
-    """Results in the order of `configs` (TrainConfig objects), computing only what the cache lacks."""
+def run_all(configs: list, cache: Path, jobs: int, compute: bool = True) -> list[dict | None]:
+    """Results in the order of `configs` (TrainConfig objects), computing only what the cache lacks
+    (compute=False: nothing is computed, a missing result is None)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    commit = provenance()["commit"]
+    commit = code_commit()
     cache.mkdir(parents=True, exist_ok=True)
     dicts = [asdict(c) for c in configs]
     paths = [cache / f"{_key(d, commit)}.json" for d in dicts]
     todo = [(d, p) for d, p in zip(dicts, paths) if not p.exists()]
+    if not compute:
+        return [json.loads(p.read_text())["result"] if p.exists() else None for p in paths]
     with Progress(TextColumn("  {task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()) as bar:
         task = bar.add_task(f"training runs ({len(dicts) - len(todo)} cached)", total=len(todo))
         with mp.get_context("spawn").Pool(jobs) as pool:

@@ -17,7 +17,7 @@ import json
 from pathlib import Path
 
 import numpy as np
-from provenance import mean_sd, provenance, provenance_line, table
+from provenance import code_commit, mean_sd, provenance, provenance_line, table
 from training_runs import run_all
 
 from sbn_hw.models import MODEL_ZOO
@@ -37,6 +37,8 @@ def main() -> None:
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     ap.add_argument("--jobs", type=int, default=2, help="worker processes (one torch thread each)")
     ap.add_argument("--out", type=Path, default=Path("build/zoo"))
+    ap.add_argument("--cached-only", action="store_true",
+                    help="train nothing: print the rows whose runs are all in the cache, name the others")
     args = ap.parse_args()
     methods = args.method or METHODS
     rows = [(d, m, i) for d in args.dataset or DATASETS for m in args.model or MODEL_ZOO for i in args.input_mode or MODES]
@@ -44,10 +46,12 @@ def main() -> None:
     configs = [TrainConfig(dataset=d, model=m, input_mode=i, method=meth, epochs=DATASETS[d], seed=seed)
                for (d, m, i), meth, seed in grid]
     prov = provenance()
-    results = run_all(configs, args.out / "runs", args.jobs)
+    results = run_all(configs, args.out / "runs", args.jobs, compute=not args.cached_only)
     by: dict = {}
     for (row, meth, _), r in zip(grid, results):
         by.setdefault((row, meth), []).append(r)
+    missing = [row for row in rows if any(r is None for meth in methods for r in by[(row, meth)])]
+    rows = [row for row in rows if row not in missing]
 
     def hardened(row, meth):
         return [r["hardened"] for r in by[(row, meth)]]
@@ -63,7 +67,8 @@ def main() -> None:
             sd = np.hypot(np.std(hardened(row, "sbn"), ddof=1), np.std(hardened(row, "ste"), ddof=1)) if len(args.seeds) > 1 else 0
             margin = f"{diff * 100:+.2f} ± {sd * 100:.2f}"
         agree = f"{min(r['agreement'] for r in by[(row, 'sbn')]):.4f}" if "sbn" in methods else "–"
-        lines.append(["/".join(row), *cells, margin, agree, f"{drops[worst] * 100:+.2f} ({worst})"])
+        lines.append(["/".join(row), *cells, margin, agree,
+                      f"{drops[worst] * 100:+.2f}" + (f" ({worst})" if drops[worst] > 0 else " (none lost)")])
         raw.append({"row": "/".join(row), "runs": {meth: by[(row, meth)] for meth in methods}})
     header = ["dataset/model/input", *methods, "sbn - ste (points)", "sbn agree (min)", "largest trained->hardened drop"]
     print(f"\nhardened test accuracy, mean ± sd over seeds {' '.join(map(str, args.seeds))}; epochs "
@@ -71,7 +76,10 @@ def main() -> None:
     print(table(lines, header))
     print("sbn - ste: difference of the means, ± the two sds combined; agree: the lowest over seeds; drop: "
           "the largest over seeds and methods (negative: hardening gained)")
-    print(f"\nProduced by: {provenance_line(prov)}")
+    if missing:
+        print("not run yet (some or all of their runs are missing): " + ", ".join("/".join(r) for r in missing))
+    print(f"\nProduced by: {provenance_line(prov)}; training code at commit {code_commit()}; each run in its own "
+          f"process with one torch thread, {args.jobs} at a time")
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "zoo.json").write_text(json.dumps({"provenance": prov, "header": header, "rows": lines, "runs": raw}, indent=2))
 
