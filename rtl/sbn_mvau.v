@@ -12,9 +12,26 @@
 // Folding: PE outputs and SIMD inputs per cycle, so one vector takes (MW/SIMD)*(MH/PE) cycles.
 // The input vector arrives as MW/SIMD beats of SIMD elements (element j at bits [j*IN_BITS +: IN_BITS])
 // and is kept in a buffer for the MH/PE output rows; outputs leave as MH/PE beats of PE elements.
-// Pipeline: issue (counters, synchronous weight/threshold/buffer reads) -> execute (adder tree,
-// accumulate, compare). Weights and thresholds are initialised read-only memories (sbn_mvau_rom
-// below); WEIGHT_RAM_STYLE / THRESH_RAM_STYLE pick how each is built (block RAM, LUTs, logic).
+//
+// Pipeline (stage k = k cycles after the beat was issued; no stage ever stalls):
+//   0            issue: counters; synchronous reads of the weight memory and the input buffer
+//   1            read data of the synchronous reads (the block RAM read itself)
+//   2            (READ_REG=1) read data registered again: block RAM's slow clock-to-out and the
+//                stream/buffer select get a cycle of their own (the threshold read likewise)
+//   +1           (PROD_REG=1, MODE=0) the integer products w ? x : -x registered (the negation is
+//                a carry chain of its own)
+//   ..ACC_POS    adder tree (sbn_adder_tree, registered every TREE_LEVELS levels and at its root)
+//   ACC_POS      accumulate (and, with CMP_REG=0, compare)
+//   CMP_POS      (CMP_REG=1) the accumulated sum registered, compared with the threshold
+//   then         the output queue (axis_fifo, QD words) -> m_axis
+// Backpressure never reaches into the pipeline: a row is issued only while the output queue has a
+// free place reserved for its result (a credit count of results issued and not yet taken), so
+// m_axis_tready only moves the queue, and s_axis_tready depends on registers alone (no
+// combinational path from m_axis_tready to s_axis_tready: the queue is the skid buffer).
+// The queue holds QD >= CMP_POS + 2 results, enough that a free-flowing consumer never slows the
+// unit: latency grows with the pipeline, cycles per vector stay (MW/SIMD)*(MH/PE).
+// Weights and thresholds are initialised read-only memories (sbn_mvau_rom below);
+// WEIGHT_RAM_STYLE / THRESH_RAM_STYLE pick how each is built (block RAM, LUTs, logic).
 module sbn_mvau #(
     parameter MW          = 64,   // inputs per vector
     parameter MH          = 64,   // outputs per vector
@@ -29,7 +46,11 @@ module sbn_mvau #(
     parameter WEIGHT_FILE = "",   // $readmemh: (MH/PE)*(MW/SIMD) words of PE*SIMD bits (required)
     parameter THRESH_FILE = "",   // $readmemh: MH/PE words of PE*(TH_BITS+1) bits {le, T} (if HAS_THRESH)
     parameter WEIGHT_RAM_STYLE = "auto",  // weight memory: "auto" | "block" | "distributed" | "logic" (sbn_mvau_rom)
-    parameter THRESH_RAM_STYLE = "auto"   // threshold memory: the same choices
+    parameter THRESH_RAM_STYLE = "auto",  // threshold memory: the same choices
+    parameter READ_REG    = 1,    // 1: register the memory reads a second time before the arithmetic; 0: no
+    parameter PROD_REG    = 1,    // 1: register the integer products before the adder tree (MODE=0 only; else ignored)
+    parameter TREE_LEVELS = 2,    // adder tree registered every TREE_LEVELS levels and at its root; 0: combinational
+    parameter CMP_REG     = 1     // 1: compare with the threshold in a stage of its own; 0: in the accumulate stage
 ) (
     input  wire                                          clk,
     input  wire                                          rst,            // synchronous, active high
@@ -49,79 +70,111 @@ module sbn_mvau #(
     localparam SF_W     = SF > 1 ? $clog2(SF) : 1;
     localparam NF_W     = NF > 1 ? $clog2(NF) : 1;
     localparam WA_W     = SF * NF > 1 ? $clog2(SF * NF) : 1;
+    localparam LOG_SIMD = $clog2(SIMD);
+    // Pipeline positions (cycles after issue): the adder tree's latency is sbn_adder_tree's LATENCY.
+    localparam TREE_LAT = (TREE_LEVELS == 0 || LOG_SIMD == 0) ? 0 : (LOG_SIMD + TREE_LEVELS - 1) / TREE_LEVELS;
+    localparam PROD_LAT = (MODE == 0 && PROD_REG) ? 1 : 0;
+    localparam ACC_POS  = 1 + READ_REG + PROD_LAT + TREE_LAT;  // the tree's sum meets the accumulator
+    localparam CMP_POS  = ACC_POS + CMP_REG;             // the result is written to the output queue
+    localparam QD       = 1 << $clog2(CMP_POS + 2);      // output queue depth (results in flight + 2)
+    localparam QC_W     = $clog2(QD) + 1;                // credit counter: 0..QD
 
     // Input buffer (the first row's input, re-read for the later rows); weights and thresholds are
-    // read-only memories initialised from files written by the generator (read in the issue stage).
+    // read-only memories initialised from files written by the generator.
     reg [SIMD*IN_BITS-1:0] ibuf [0:SF-1];
 
-    // ---- issue stage ------------------------------------------------------------------------
+    // ---- issue (stage 0) ----------------------------------------------------------------------
     reg  [SF_W-1:0] sf;
     reg  [NF_W-1:0] nf;
     reg  [WA_W-1:0] waddr;
-    reg             b_valid, b_first, b_last, b_from_stream;
-    reg  [SIMD*IN_BITS-1:0] b_stream, b_buf;
-    wire [PE*SIMD-1:0]      b_w;     // registered reads of the weight / threshold memories
-    wire [PE*TE_BITS-1:0]   b_th;
-    reg             o_valid;
-    reg  [PE*OUT_BITS-1:0]  o_data;
-
-    // Execute stalls only when it would finish a row while the output register is still full.
-    wire b_stall     = b_valid && b_last && o_valid && !m_axis_tready;
-    wire from_stream = (nf == 0);                        // first row reads the stream, later rows the buffer
-    wire issue       = !rst && !b_stall && (from_stream ? s_axis_tvalid : 1'b1);
-    assign s_axis_tready = !rst && !b_stall && from_stream;
+    reg  [QC_W-1:0] pending;                             // results issued and not yet taken from the queue
+    wire            q_pop;
+    wire            from_stream = (nf == 0);             // first row reads the stream, later rows the buffer
+    wire            row_end     = (sf == SF - 1);        // this beat completes an output row
+    wire            room        = (pending != QD);       // a queue place is free for one more result
+    wire            issue       = !rst && (from_stream ? s_axis_tvalid : 1'b1) && (room || !row_end);
+    assign s_axis_tready = !rst && from_stream && (room || !row_end);
 
     always @(posedge clk) begin
         if (issue && from_stream) ibuf[sf] <= s_axis_tdata;
     end
     always @(posedge clk) begin
-        if (issue) begin
-            b_buf    <= ibuf[sf];
-            b_stream <= s_axis_tdata;
-        end
-    end
-    sbn_mvau_rom #(.DEPTH(SF * NF), .WIDTH(PE * SIMD), .ADDR_W(WA_W), .FILE(WEIGHT_FILE), .STYLE(WEIGHT_RAM_STYLE))
-        u_wmem (.clk(clk), .en(issue), .addr(waddr), .data(b_w));
-    generate if (HAS_THRESH) begin : g_tmem
-        sbn_mvau_rom #(.DEPTH(NF), .WIDTH(PE * TE_BITS), .ADDR_W(NF_W), .FILE(THRESH_FILE), .STYLE(THRESH_RAM_STYLE))
-            u_tmem (.clk(clk), .en(issue), .addr(nf), .data(b_th));
-    end else begin : g_no_tmem
-        assign b_th = {PE*TE_BITS{1'b0}};
-    end endgenerate
-    always @(posedge clk) begin
         if (rst) begin
-            sf <= 0; nf <= 0; waddr <= 0; b_valid <= 1'b0;
-            b_first <= 1'b0; b_last <= 1'b0; b_from_stream <= 1'b0;
-        end else if (issue) begin
-            b_valid       <= 1'b1;
-            b_first       <= (sf == 0);
-            b_last        <= (sf == SF - 1);
-            b_from_stream <= from_stream;
-            if (sf == SF - 1) begin
-                sf <= 0;
-                nf <= (nf == NF - 1) ? 0 : nf + 1'b1;
-            end else begin
-                sf <= sf + 1'b1;
+            sf <= 0; nf <= 0; waddr <= 0; pending <= 0;
+        end else begin
+            if (issue) begin
+                if (row_end) begin
+                    sf <= 0;
+                    nf <= (nf == NF - 1) ? 0 : nf + 1'b1;
+                end else begin
+                    sf <= sf + 1'b1;
+                end
+                waddr <= (waddr == SF * NF - 1) ? 0 : waddr + 1'b1;
             end
-            waddr <= (waddr == SF * NF - 1) ? 0 : waddr + 1'b1;
-        end else if (!b_stall) begin
-            b_valid <= 1'b0;
+            pending <= pending + {{QC_W-1{1'b0}}, issue && row_end} - {{QC_W-1{1'b0}}, q_pop};
         end
     end
 
-    // ---- execute stage ----------------------------------------------------------------------
+    // Control travelling with each beat: p_valid[k], p_first[k], p_last[k], p_nf[k] at stage k.
+    reg [CMP_POS:1]        p_valid, p_first, p_last;
+    reg [CMP_POS*NF_W-1:0] p_nf;
+    reg                    b_from_stream;
+    integer k;
+    always @(posedge clk) begin
+        p_valid[1] <= issue;
+        p_first[1] <= (sf == 0);
+        p_last[1]  <= row_end;
+        p_nf[0 +: NF_W] <= nf;
+        b_from_stream <= from_stream;
+        for (k = 2; k <= CMP_POS; k = k + 1) begin
+            p_valid[k] <= p_valid[k-1];
+            p_first[k] <= p_first[k-1];
+            p_last[k]  <= p_last[k-1];
+            p_nf[(k-1)*NF_W +: NF_W] <= p_nf[(k-2)*NF_W +: NF_W];
+        end
+        if (rst) p_valid <= {CMP_POS{1'b0}};
+    end
+
+    // ---- stage 1: memory and buffer reads (read every cycle; p_valid says which count) --------
+    reg  [SIMD*IN_BITS-1:0] b_stream, b_buf;
+    wire [PE*SIMD-1:0]      b_w;
+    always @(posedge clk) begin
+        b_buf    <= ibuf[sf];
+        b_stream <= s_axis_tdata;
+    end
+    sbn_mvau_rom #(.DEPTH(SF * NF), .WIDTH(PE * SIMD), .ADDR_W(WA_W), .FILE(WEIGHT_FILE), .STYLE(WEIGHT_RAM_STYLE))
+        u_wmem (.clk(clk), .en(1'b1), .addr(waddr), .data(b_w));
+    wire [SIMD*IN_BITS-1:0] b_in = b_from_stream ? b_stream : b_buf;
+
+    // ---- stage 2 (READ_REG): the reads registered again ---------------------------------------
+    wire [SIMD*IN_BITS-1:0] t_in;   // the tree's operands
+    wire [PE*SIMD-1:0]      t_w;
+    generate if (READ_REG) begin : g_read_reg
+        reg [SIMD*IN_BITS-1:0] r_in;
+        reg [PE*SIMD-1:0]      r_w;
+        always @(posedge clk) begin
+            r_in <= b_in;
+            r_w  <= b_w;
+        end
+        assign t_in = r_in;
+        assign t_w  = r_w;
+    end else begin : g_no_read_reg
+        assign t_in = b_in;
+        assign t_w  = b_w;
+    end endgenerate
+
+    // ---- adder tree (TREE_LAT stages) -----------------------------------------------------------
     // Per PE, the SIMD products are summed by a balanced adder tree (rtl/sbn_adder_tree.v).
     // Integer mode: leaves are w ? x : -x (x widened by one bit so that -x always fits).
     // (Measured with Yosys: gating, 2*sum(w ? x : 0) - sum(x), costs more LUTs than add/sub leaves.)
     localparam X_W = IN_BITS + 1;
-    wire [SIMD*IN_BITS-1:0] b_in = b_from_stream ? b_stream : b_buf;
     wire [PE*ACC_W-1:0] partial;
     wire [ACC_W-1:0]    x_ones;   // popcount of the input bits (and_act correction, shared by all PEs)
     genvar gp, gi;
     generate
         if (MODE == 2) begin : g_x_ones
-            sbn_adder_tree #(.N(SIMD), .IN_W(1), .OUT_W(ACC_W), .SIGNED(0)) u_ones (
-                .in_data(b_in[SIMD-1:0]), .sum(x_ones));
+            sbn_adder_tree #(.N(SIMD), .IN_W(1), .OUT_W(ACC_W), .SIGNED(0), .STAGE_LEVELS(TREE_LEVELS)) u_ones (
+                .clk(clk), .in_data(t_in[SIMD-1:0]), .sum(x_ones));
         end else begin : g_no_x_ones
             assign x_ones = {ACC_W{1'b0}};
         end
@@ -129,58 +182,103 @@ module sbn_mvau #(
             if (MODE == 0) begin : g_int
                 wire [SIMD*X_W-1:0] prod;
                 for (gi = 0; gi < SIMD; gi = gi + 1) begin : g_prod
-                    wire [X_W-1:0] x = {IN_SIGNED ? b_in[gi*IN_BITS+IN_BITS-1] : 1'b0, b_in[gi*IN_BITS +: IN_BITS]};
-                    assign prod[gi*X_W +: X_W] = b_w[gp*SIMD+gi] ? x : (~x + 1'b1);
+                    wire [X_W-1:0] x = {IN_SIGNED ? t_in[gi*IN_BITS+IN_BITS-1] : 1'b0, t_in[gi*IN_BITS +: IN_BITS]};
+                    wire [X_W-1:0] y = t_w[gp*SIMD+gi] ? x : (~x + 1'b1);
+                    if (PROD_LAT) begin : g_reg
+                        reg [X_W-1:0] q;
+                        always @(posedge clk) q <= y;
+                        assign prod[gi*X_W +: X_W] = q;
+                    end else begin : g_comb
+                        assign prod[gi*X_W +: X_W] = y;
+                    end
                 end
-                sbn_adder_tree #(.N(SIMD), .IN_W(X_W), .OUT_W(ACC_W), .SIGNED(1)) u_sum (
-                    .in_data(prod), .sum(partial[gp*ACC_W +: ACC_W]));
+                sbn_adder_tree #(.N(SIMD), .IN_W(X_W), .OUT_W(ACC_W), .SIGNED(1), .STAGE_LEVELS(TREE_LEVELS)) u_sum (
+                    .clk(clk), .in_data(prod), .sum(partial[gp*ACC_W +: ACC_W]));
             end else begin : g_bits
                 // One bit per lane: XNOR (mode 1) or AND (modes 2, 3), then popcount.
-                wire [SIMD-1:0] lane = (MODE == 1) ? ~(b_in[SIMD-1:0] ^ b_w[gp*SIMD +: SIMD])
-                                                   :  (b_in[SIMD-1:0] & b_w[gp*SIMD +: SIMD]);
+                wire [SIMD-1:0] lane = (MODE == 1) ? ~(t_in[SIMD-1:0] ^ t_w[gp*SIMD +: SIMD])
+                                                   :  (t_in[SIMD-1:0] & t_w[gp*SIMD +: SIMD]);
                 wire [ACC_W-1:0] count;
-                sbn_adder_tree #(.N(SIMD), .IN_W(1), .OUT_W(ACC_W), .SIGNED(0)) u_pop (.in_data(lane), .sum(count));
+                sbn_adder_tree #(.N(SIMD), .IN_W(1), .OUT_W(ACC_W), .SIGNED(0), .STAGE_LEVELS(TREE_LEVELS)) u_pop (
+                    .clk(clk), .in_data(lane), .sum(count));
                 assign partial[gp*ACC_W +: ACC_W] = (MODE == 2) ? (count << 1) - x_ones : count;
             end
         end
     endgenerate
 
+    // ---- accumulate (ACC_POS) and compare (CMP_POS) ---------------------------------------------
+    // The threshold memory is read one stage before the compare (two with READ_REG, its read then
+    // registered again like the weights'), addressed by the row travelling with the beat (the
+    // issue counter itself when that stage is the issue stage).
+    localparam TH_POS = CMP_POS - 1 - READ_REG;          // stage that addresses the threshold memory
+    wire [PE*TE_BITS-1:0] c_th;
+    wire [NF_W-1:0]       th_addr;
+    generate if (TH_POS == 0) begin : g_th_addr_issue
+        assign th_addr = nf;
+    end else begin : g_th_addr_pipe
+        assign th_addr = p_nf[(TH_POS-1)*NF_W +: NF_W];
+    end endgenerate
+    generate if (HAS_THRESH) begin : g_tmem
+        wire [PE*TE_BITS-1:0] th_read;
+        sbn_mvau_rom #(.DEPTH(NF), .WIDTH(PE * TE_BITS), .ADDR_W(NF_W), .FILE(THRESH_FILE), .STYLE(THRESH_RAM_STYLE))
+            u_tmem (.clk(clk), .en(1'b1), .addr(th_addr), .data(th_read));
+        if (READ_REG) begin : g_th_reg
+            reg [PE*TE_BITS-1:0] th_q;
+            always @(posedge clk) th_q <= th_read;
+            assign c_th = th_q;
+        end else begin : g_th_now
+            assign c_th = th_read;
+        end
+    end else begin : g_no_tmem
+        assign c_th = {PE*TE_BITS{1'b0}};
+    end endgenerate
+
     reg  [PE*ACC_W-1:0] acc_q;
     reg  [PE*ACC_W-1:0] acc_next;
+    wire [PE*ACC_W-1:0] c_sum;      // the row's sum at the compare stage
     reg  [PE*OUT_BITS-1:0] result;
     reg  signed [ACC_W-1:0] sum;
     reg  signed [CMP_W-1:0] a_cmp, t_cmp;
     integer p;
     always @* begin
         for (p = 0; p < PE; p = p + 1) begin
-            sum = (b_first ? {ACC_W{1'b0}} : acc_q[p*ACC_W +: ACC_W]) + partial[p*ACC_W +: ACC_W];
+            sum = (p_first[ACC_POS] ? {ACC_W{1'b0}} : acc_q[p*ACC_W +: ACC_W]) + partial[p*ACC_W +: ACC_W];
             acc_next[p*ACC_W +: ACC_W] = sum;
+        end
+    end
+    always @(posedge clk) begin
+        if (p_valid[ACC_POS]) acc_q <= acc_next;
+    end
+    generate if (CMP_REG) begin : g_cmp_reg
+        reg [PE*ACC_W-1:0] s_q;
+        always @(posedge clk) s_q <= acc_next;
+        assign c_sum = s_q;
+    end else begin : g_no_cmp_reg
+        assign c_sum = acc_next;
+    end endgenerate
+    always @* begin
+        for (p = 0; p < PE; p = p + 1) begin
             if (HAS_THRESH) begin
-                a_cmp = sum;
-                t_cmp = $signed(b_th[p*TE_BITS +: TH_BITS]);
-                result[p*OUT_BITS +: OUT_BITS] = b_th[p*TE_BITS+TH_BITS] ? (a_cmp <= t_cmp) : (a_cmp >= t_cmp);
+                a_cmp = $signed(c_sum[p*ACC_W +: ACC_W]);
+                t_cmp = $signed(c_th[p*TE_BITS +: TH_BITS]);
+                result[p*OUT_BITS +: OUT_BITS] = c_th[p*TE_BITS+TH_BITS] ? (a_cmp <= t_cmp) : (a_cmp >= t_cmp);
             end else begin
-                result[p*OUT_BITS +: OUT_BITS] = sum[OUT_BITS-1:0];
+                result[p*OUT_BITS +: OUT_BITS] = c_sum[p*ACC_W +: OUT_BITS];
             end
         end
     end
 
-    wire o_load = b_valid && b_last && !b_stall;
-    always @(posedge clk) begin
-        if (b_valid && !b_stall) acc_q <= acc_next;
-    end
-    always @(posedge clk) begin
-        if (rst) begin
-            o_valid <= 1'b0;
-        end else if (o_load) begin
-            o_valid <= 1'b1;
-            o_data  <= result;
-        end else if (m_axis_tready) begin
-            o_valid <= 1'b0;
-        end
-    end
-    assign m_axis_tvalid = o_valid;
-    assign m_axis_tdata  = o_data;
+    // ---- output queue: the skid buffer between the pipeline and m_axis ---------------------------
+    // Its s_axis_tready is always high while the credit count holds (a result is issued only with
+    // a free place reserved), so it is not consulted.
+    wire q_push = p_valid[CMP_POS] && p_last[CMP_POS];
+    wire q_ready_unused;
+    assign q_pop = m_axis_tvalid && m_axis_tready;
+    axis_fifo #(.WIDTH(PE * OUT_BITS), .DEPTH(QD)) u_queue (
+        .clk(clk), .rst(rst),
+        .s_axis_tdata(result), .s_axis_tvalid(q_push), .s_axis_tready(q_ready_unused),
+        .m_axis_tdata(m_axis_tdata), .m_axis_tvalid(m_axis_tvalid), .m_axis_tready(m_axis_tready)
+    );
 endmodule
 
 // sbn_mvau_rom: an initialised read-only memory with a registered read (data <= mem[addr] when en),

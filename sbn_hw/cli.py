@@ -149,7 +149,8 @@ def cli():
     \b
     Boards and bitstreams:
       boards    the boards sbn-hw knows (boards/*.json)
-      bitstream the board flow: Vivado project scripts for PYNQ boards (run when vivado is on PATH)
+      bitstream the board flow: Vivado project scripts for PYNQ boards (run when vivado is on PATH),
+                or a real ECP5 bitstream for the ULX3S (Yosys, nextpnr, ecppack)
       hls       the accelerator as Vitis-HLS C++, C-simulated with g++ on every frame vs the golden model
 
     \b
@@ -242,18 +243,17 @@ def boards():
 @click.option("--clock-mhz", type=click.FloatRange(min=0, min_open=True), default=None,
               help="PL clock [default: the board's].")
 def bitstream(out, board, clock_mhz):
-    """Make the bitstream for a compiled build: Vivado scripts (IP, block design with PS and DMA,
-    implementation) for the PYNQ boards, run when `vivado` is on PATH, else written with the
-    command to run them on a machine that has Vivado."""
+    """Make the bitstream for a compiled build. PYNQ boards: Vivado scripts (IP, block design with
+    PS and DMA, implementation), run when `vivado` is on PATH, else written with the command to run
+    them on a machine that has Vivado. ULX3S (ECP5): Yosys -> nextpnr -> ecppack here, the
+    accelerator behind a UART bridge, with Fmax and utilisation in the record."""
     from sbn_hw.boards import load_board
     from sbn_hw.pipeline.bitstream_stage import run_bitstream_vivado
+    from sbn_hw.pipeline.ecp5_stage import run_bitstream_ecp5
     from sbn_hw.pipeline.progress import console
 
-    b = load_board(board)
-    if b.flow != "vivado":
-        raise SbnHwError(f"board '{b.name}' uses the open ECP5 flow, which `sbn-hw bitstream` does not run yet: "
-                         "use a Vivado board (sbn-hw boards)")
-    run_bitstream_vivado(out, board, clock_mhz, log=console.print)
+    run = run_bitstream_vivado if load_board(board).flow == "vivado" else run_bitstream_ecp5
+    run(out, board, clock_mhz, log=console.print)
 
 
 @cli.command()

@@ -44,7 +44,37 @@ def threshold_words(layer: LayerSpec) -> list[str]:
     return _hex_words(entry.reshape(layer.nf, layer.pe * (tb + 1)))
 
 
-def layer_params(layer: LayerSpec, weight_file: str, thresh_file: str) -> dict[str, object]:
+# How deep sbn_mvau's pipeline is (its READ_REG / TREE_LEVELS / CMP_REG parameters). Measured on
+# ECP5-85F (speed 6, nextpnr-ecp5; benchmarks/timing.py): a block RAM read costs ~5.6 ns
+# clock-to-out on its own, so the read gets a register of its own; two adder-tree levels (two short
+# carry chains and their routing) fit in the same ~6.5 ns, and so does the accumulator's add or
+# the threshold compare, but not both. An integer layer's products (w ? x : -x, a negation's
+# carry chain) get a register before the tree.
+PIPELINE_LEVELS_PER_STAGE = 2
+
+
+def pipeline_params(layer: LayerSpec, levels_per_stage: int = PIPELINE_LEVELS_PER_STAGE) -> dict[str, int]:
+    """sbn_mvau's pipeline parameters for a layer: levels_per_stage adder-tree levels per
+    register (0: the unpipelined unit, one cycle from memory read to result).
+    Pipelining adds latency only: cycles per vector stay SF * NF."""
+    if levels_per_stage < 0:
+        raise SbnHwError(f"adder-tree levels per pipeline stage must be >= 0, got {levels_per_stage}")
+    on = int(levels_per_stage > 0)
+    return {"READ_REG": on, "PROD_REG": int(on and layer.mode == "int"), "TREE_LEVELS": levels_per_stage, "CMP_REG": on}
+
+
+def pipeline_latency(layer: LayerSpec, params: dict[str, int]) -> int:
+    """Cycles from issuing a row's last beat to its result entering sbn_mvau's output queue
+    (CMP_POS in rtl/sbn_mvau.v)."""
+    log_simd = max(0, int(layer.simd - 1).bit_length())
+    k = params["TREE_LEVELS"]
+    tree = 0 if k == 0 or log_simd == 0 else -(-log_simd // k)
+    prod = params.get("PROD_REG", 0) if layer.mode == "int" else 0
+    return 1 + params["READ_REG"] + prod + tree + params["CMP_REG"]
+
+
+def layer_params(layer: LayerSpec, weight_file: str, thresh_file: str,
+                 levels_per_stage: int = PIPELINE_LEVELS_PER_STAGE) -> dict[str, object]:
     layer = layer.with_resolved_memory_styles()  # "auto" -> the style chosen for the memory's size
     return {
         "MW": layer.mw,
@@ -61,6 +91,7 @@ def layer_params(layer: LayerSpec, weight_file: str, thresh_file: str) -> dict[s
         "THRESH_FILE": f'"{thresh_file}"',
         "WEIGHT_RAM_STYLE": f'"{layer.ram_style}"',
         "THRESH_RAM_STYLE": f'"{layer.ram_style_thresholds}"',
+        **pipeline_params(layer, levels_per_stage),
     }
 
 
@@ -131,7 +162,8 @@ def top_verilog(accel: Accelerator, params: list[dict[str, object]]) -> str:
     for i, (l, p) in enumerate(zip(layers, params)):
         plist = ",\n".join(f"        .{k}({val})" for k, val in p.items())
         v.append(f"    // {l.name}: {l.mw}x{l.mh}, PE={l.pe}, SIMD={l.simd}, {l.cycles} cycles per frame, "
-                 f"memories {p['WEIGHT_RAM_STYLE']} / {p['THRESH_RAM_STYLE']} (weights / thresholds)")
+                 f"memories {p['WEIGHT_RAM_STYLE']} / {p['THRESH_RAM_STYLE']} (weights / thresholds), "
+                 f"pipeline latency {pipeline_latency(l, p)} cycles")
         v.append(f"    {TOP_NAME}_layer{i} u_layer{i} (\n        .clk(clk), .rst(rst),\n"
                  f"{_connect('s_axis', f'l{i}_in')},\n{_connect('m_axis', f'l{i}_out')}\n    );")
         wrappers.append(_layer_wrapper(i, l, plist))
@@ -152,8 +184,9 @@ def top_verilog(accel: Accelerator, params: list[dict[str, object]]) -> str:
     return "\n".join(v + wrappers) + "\n"
 
 
-def generate_rtl(accel: Accelerator, out_dir: Path) -> RtlBuild:
-    """Write memory images, the generated top and a copy of the library into out_dir."""
+def generate_rtl(accel: Accelerator, out_dir: Path, levels_per_stage: int = PIPELINE_LEVELS_PER_STAGE) -> RtlBuild:
+    """Write memory images, the generated top and a copy of the library into out_dir.
+    levels_per_stage: adder-tree levels per pipeline register in every MVAU (pipeline_params)."""
     out_dir = Path(out_dir).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
     params = []
@@ -162,7 +195,7 @@ def generate_rtl(accel: Accelerator, out_dir: Path) -> RtlBuild:
         _write_lines(wf, weight_words(l))
         _write_lines(tf, threshold_words(l) if l.has_thresholds else ["0"])
         # Relative names: simulators and Yosys (sandboxed to its working directory) run in out_dir.
-        params.append(layer_params(l, wf.name, tf.name))
+        params.append(layer_params(l, wf.name, tf.name, levels_per_stage))
     sources = []
     for f in LIBRARY_FILES:
         shutil.copyfile(RTL_LIBRARY / f, out_dir / f)

@@ -33,6 +33,23 @@ STYLE_SWEEP = [
     (("and_act", 20, 6, 2, 5, 0, 1, True), "auto", "block"),
     (("and_w", 8, 4, 1, 8, 0, 1, False), "block", "logic"),
 ]
+# (case, READ_REG, PROD_REG, TREE_LEVELS, CMP_REG): pipeline depths from the unpipelined unit
+# (0, 0, 0, 0) to a register after every adder-tree level; the SWEEP above runs the generator's
+# choice (pipeline_params). PROD_REG acts on integer layers only. SF = 1 cases put a row end on
+# every beat, so the output queue's credit count is what keeps the unit full.
+PIPELINE_SWEEP = [
+    (("xnor", 32, 12, 4, 8, 0, 1, True), 0, 0, 0, 0),
+    (("xnor", 32, 12, 4, 8, 0, 1, True), 1, 0, 1, 1),
+    (("xnor", 24, 6, 3, 24, 0, 1, False), 0, 0, 3, 1),
+    (("int", 12, 8, 2, 4, 0, 255, True), 1, 1, 1, 0),
+    (("int", 12, 8, 2, 4, 0, 255, True), 0, 0, 0, 0),
+    (("int", 8, 4, 4, 2, -128, 127, False), 0, 1, 0, 1),
+    (("and_act", 16, 4, 4, 16, 0, 1, False), 1, 0, 1, 1),
+    (("and_act", 20, 6, 2, 5, 0, 1, True), 0, 0, 2, 0),
+    (("and_w", 18, 9, 3, 6, 0, 1, True), 1, 0, 3, 1),
+    (("xnor", 16, 8, 2, 16, 0, 1, True), 1, 0, 1, 1),  # SF = 1
+    (("int", 4, 6, 6, 4, 0, 15, False), 0, 1, 1, 0),  # SF = 1, NF = 1
+]
 
 
 def random_layer(mode, mw, mh, pe, simd, lo, hi, thresholds, rng) -> LayerSpec:
@@ -62,6 +79,32 @@ def test_sbn_mvau_memory_styles(case, w_style, t_style, tmp_path_factory):
     check_mvau(case, tmp_path_factory, {"WEIGHT_RAM_STYLE": f'"{w_style}"', "THRESH_RAM_STYLE": f'"{t_style}"'})
 
 
+@pytest.mark.parametrize("case,read_reg,prod_reg,levels,cmp_reg", PIPELINE_SWEEP,
+                         ids=lambda c: "-".join(map(str, c)) if isinstance(c, tuple) else str(c))
+def test_sbn_mvau_pipeline_depths(case, read_reg, prod_reg, levels, cmp_reg, tmp_path_factory):
+    check_mvau(case, tmp_path_factory,
+               {"READ_REG": read_reg, "PROD_REG": prod_reg, "TREE_LEVELS": levels, "CMP_REG": cmp_reg})
+
+
+def test_generator_pipelines_every_layer():
+    """The generator's choice registers the reads, the tree every PIPELINE_LEVELS_PER_STAGE levels
+    and the compare; latency follows sbn_mvau's CMP_POS."""
+    from sbn_hw.rtlgen.generate import PIPELINE_LEVELS_PER_STAGE, pipeline_latency, pipeline_params
+
+    layer = random_layer("xnor", 32, 12, 4, 8, 0, 1, True, np.random.default_rng(0))
+    p = layer_params(layer, "w.mem", "t.mem")
+    assert (p["READ_REG"], p["PROD_REG"], p["TREE_LEVELS"], p["CMP_REG"]) == (1, 0, PIPELINE_LEVELS_PER_STAGE, 1)
+    int_layer = random_layer("int", 12, 8, 2, 4, 0, 255, True, np.random.default_rng(0))
+    assert layer_params(int_layer, "w.mem", "t.mem")["PROD_REG"] == 1  # the negation gets its own stage
+    assert pipeline_latency(int_layer, pipeline_params(int_layer, 2)) == 1 + 1 + 1 + 1 + 1  # SIMD 4: 2 levels
+    assert pipeline_params(int_layer, 0) == {"READ_REG": 0, "PROD_REG": 0, "TREE_LEVELS": 0, "CMP_REG": 0}
+    assert pipeline_latency(layer, pipeline_params(layer, 0)) == 1  # the unpipelined unit
+    assert pipeline_latency(layer, pipeline_params(layer, 1)) == 1 + 1 + 3 + 1  # SIMD 8: three tree levels
+    assert pipeline_latency(layer, pipeline_params(layer, 2)) == 1 + 1 + 2 + 1
+    with pytest.raises(SbnHwError, match="levels per pipeline stage"):
+        pipeline_params(layer, -1)
+
+
 def check_mvau(case, tmp_path_factory, style_params: dict | None = None):
     # A seed from the case's text (not Python's per-process hash()), so a failure reproduces.
     seed = case_seed(case)
@@ -78,7 +121,7 @@ def check_mvau(case, tmp_path_factory, style_params: dict | None = None):
     params = {**layer_params(layer, str(d / "w.mem"), str(d / "t.mem")), **(style_params or {})}
     try:
         run_cocotb(
-            [RTL_LIBRARY / "sbn_mvau.v", RTL_LIBRARY / "sbn_adder_tree.v"], "sbn_mvau", "test_sbn_mvau", SIM_DIR / "sbn_mvau",
+            [RTL_LIBRARY / "sbn_mvau.v", RTL_LIBRARY / "sbn_adder_tree.v", RTL_LIBRARY / "axis_fifo.v"], "sbn_mvau", "test_sbn_mvau", SIM_DIR / "sbn_mvau",
             d / f"build_{build_key(params)}", params, {"SBN_TEST_DATA": str(d / "data.npz")},
         )
     except SbnHwError as e:

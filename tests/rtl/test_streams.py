@@ -1,5 +1,5 @@
 """Sweep the stream plumbing (rtl/axis_fifo.v, rtl/axis_dwc.v) under Verilator, backpressure on,
-and the combinational rtl/sbn_adder_tree.v."""
+and rtl/sbn_adder_tree.v (combinational and pipelined)."""
 
 import pytest
 
@@ -22,9 +22,15 @@ def test_axis_dwc(ew, in_n, out_n, tmp_path):
                {"SBN_EW": str(ew), "SBN_IN_N": str(in_n), "SBN_OUT_N": str(out_n)})
 
 
-@pytest.mark.parametrize("n,in_w,out_w,signed", [(1, 1, 2, 0), (7, 1, 3, 0), (5, 9, 13, 1), (16, 4, 9, 1)])
-def test_sbn_adder_tree(n, in_w, out_w, signed, tmp_path):
-    params = {"N": n, "IN_W": in_w, "OUT_W": out_w, "SIGNED": signed}
+@pytest.mark.parametrize("n,in_w,out_w,signed,levels", [
+    (1, 1, 2, 0, 0), (7, 1, 3, 0, 0), (5, 9, 13, 1, 0), (16, 4, 9, 1, 0),
+    # pipelined: a register every `levels` levels and at the root (latency ceil(log2 n / levels))
+    (1, 1, 2, 0, 1), (7, 1, 3, 0, 1), (5, 9, 13, 1, 2), (16, 4, 9, 1, 3), (32, 1, 6, 0, 2)])
+def test_sbn_adder_tree(n, in_w, out_w, signed, levels, tmp_path):
+    params = {"N": n, "IN_W": in_w, "OUT_W": out_w, "SIGNED": signed, "STAGE_LEVELS": levels}
+    log_n = max(0, (n - 1).bit_length())
+    latency = 0 if levels == 0 or log_n == 0 else -(-log_n // levels)
     run_cocotb([RTL_LIBRARY / "sbn_adder_tree.v"], "sbn_adder_tree", "test_sbn_adder_tree", SIM_DIR / "sbn_adder_tree",
                tmp_path / build_key(params), params,
-               {"SBN_N": str(n), "SBN_IN_W": str(in_w), "SBN_OUT_W": str(out_w), "SBN_SIGNED": str(signed)})
+               {"SBN_N": str(n), "SBN_IN_W": str(in_w), "SBN_OUT_W": str(out_w), "SBN_SIGNED": str(signed),
+                "SBN_LATENCY": str(latency)})
