@@ -32,7 +32,8 @@ def run(method: str, seed: int, args) -> dict:
     out = args.out / args.dataset / f"{args.model or 'default'}-{args.input_mode}" / f"{method}-seed{seed}"
     stage("train", "--method", method, "--dataset", args.dataset, "--epochs", str(args.epochs), "--seed", str(seed),
           "--input-mode", args.input_mode, "--out", str(out), *(["--model", args.model] if args.model else []),
-          *(["--hard-finish-epochs", str(args.hard_finish_epochs)] if args.hard_finish_epochs and method == "sbn" else []),
+          *(["--hard-finish-epochs", str(args.hard_finish_epochs)]
+            if args.hard_finish_epochs is not None and method == "sbn" else []),
           quiet=args.quiet)
     for s in ("export", "compile"):
         stage(s, "--out", str(out), quiet=args.quiet)
@@ -46,7 +47,8 @@ def main() -> None:
     ap.add_argument("--dataset", default="digits", choices=["digits", "mnist5k"])
     ap.add_argument("--model", default=None, help="zoo model [default: the dataset's default]")
     ap.add_argument("--input-mode", default="int8", choices=["int8", "binary"])
-    ap.add_argument("--hard-finish-epochs", type=int, default=0, help="sbn's hard finish (docs/METHODS.md)")
+    ap.add_argument("--hard-finish-epochs", type=int, default=None,
+                    help="sbn's hard finish [default: sbn-hw's, two thirds of the epochs] (docs/METHODS.md)")
     ap.add_argument("--epochs", type=int, default=None)
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     ap.add_argument("--max-frames", type=int, default=None, help="RTL-simulate only the first N test frames")
@@ -69,7 +71,7 @@ def main() -> None:
     header = ["method", "seeds", "trained", "hardened", "golden (RTL frames)", "RTL", "smooth/hard agree",
               "RTL frames", "mismatches", "hidden encoding", "train s/epoch"]
     print(f"\n{args.dataset} ({raw[next(iter(raw))][0]['model']}, {args.input_mode} input"
-          f"{f', sbn hard finish {args.hard_finish_epochs}' if args.hard_finish_epochs else ''}), {args.epochs} epochs, seeds "
+          f"{f', sbn hard finish {args.hard_finish_epochs}' if args.hard_finish_epochs is not None else ''}), {args.epochs} epochs, seeds "
           f"{' '.join(map(str, args.seeds))}; mean ± sd over seeds")
     print(table(rows, header))
     print(f"\nProduced by: {provenance_line(prov)}")

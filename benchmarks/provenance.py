@@ -32,9 +32,12 @@ TRAINING_CODE = ("sbn_hw/train", "sbn_hw/nn", "sbn_hw/models", "sbn_hw/data", "s
 
 def code_commit(paths=TRAINING_CODE) -> str:
     """The last commit that changed `paths` (+uncommitted when they differ from it)."""
+    import hashlib
+
     commit = _git("log", "-1", "--format=%H", "--", *paths)[:10] or "unknown"
-    dirty = bool(_git("status", "--porcelain", "--untracked-files=no", "--", *paths))
-    return commit + ("+uncommitted" if dirty else "")
+    diff = _git("diff", "HEAD", "--", *paths)
+    # Two different uncommitted versions never share a name (nor cached results).
+    return commit + (f"+uncommitted-{hashlib.sha1(diff.encode()).hexdigest()[:8]}" if diff else "")
 
 
 def provenance() -> dict:

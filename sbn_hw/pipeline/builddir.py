@@ -19,16 +19,18 @@ STAGES = ("train", "export", "compile", "simulate", "synth")
 # board flows of `sbn-hw bitstream`, the HLS C simulation of `sbn-hw hls`, the driver runs of
 # `sbn-hw run` and the board package of `sbn-hw deploy`.
 SIDE_RUNS = {"simulate-inputs": "compile", "bitstream": "compile", "hls": "compile", "run": "compile",
-             "deploy": "compile"}
+             "deploy": "bitstream"}  # deploy packs the bitstream when there is one
 REPORT_FILES = ("report.json", "report.md")
 
 
 def later_stages(stage: str) -> list[str]:
-    """Every stage and side run that depends on `stage` (directly or through later stages)."""
-    if stage in SIDE_RUNS:
-        return []
-    later = list(STAGES[STAGES.index(stage) + 1:])
-    return later + [s for s, dep in SIDE_RUNS.items() if dep == stage or dep in later]
+    """Every stage and side run that depends on `stage` (directly or through others)."""
+    later = [] if stage in SIDE_RUNS else list(STAGES[STAGES.index(stage) + 1:])
+    found = [stage, *later]
+    for s, dep in SIDE_RUNS.items():  # in order: a side run is listed after the one it depends on
+        if dep in found and s not in found:
+            found.append(s)
+    return found[1:]
 
 
 class BuildDir:

@@ -123,11 +123,14 @@ def run_bitstream_ecp5(out: Path, board_name: str, clock_mhz: float | None = Non
     pnr = ecp5.place_and_route(top_dir, board, clock, "top", lpf="board.lpf", textcfg=True)
     log("  ecppack")
     packed = ecp5.pack(top_dir, Path(pnr["config"]).name, "top.bit")
-    bit = stage_dir / f"{accel.name}.bit"
-    shutil.copyfile(packed["bitfile"], bit)
     _, top_fmax = ecp5.slowest_clock(pnr)
     clk_fmax = {k: v for k, v in pnr["fmax_mhz"].items()}
     met = all(pnr["fmax_mhz"][k] >= pnr["target_mhz"][k] for k in pnr["fmax_mhz"])
+    if not met:  # a bitstream that misses timing is not one to load: no .bit, no record
+        raise SbnHwError(f"the board design misses timing at {clock:g} MHz (Fmax {top_fmax:.1f} MHz; the work files "
+                         f"are in {work}): choose a lower --clock-mhz")
+    bit = stage_dir / f"{accel.name}.bit"
+    shutil.copyfile(packed["bitfile"], bit)
     rec = {
         "board": board.name, "part": board.part, "flow": "open-ecp5",
         "device": board.device, "package": board.package, "speed": board.speed,
@@ -146,7 +149,7 @@ def run_bitstream_ecp5(out: Path, board_name: str, clock_mhz: float | None = Non
         "bitfile": str(bit), "bit_bytes": packed["bytes"],
         "tools": ecp5.tool_versions(), "work_dir": str(work), "seconds": round(time.time() - t0, 1),
     }
-    log(f"  {bit} ({packed['bytes']:,} bytes): runs at {clock:g} MHz, timing "
-        f"{'met' if met else 'NOT met'} (Fmax {top_fmax:.1f} MHz); accelerator alone {core['fmax_mhz']:.1f} MHz")
+    log(f"  {bit} ({packed['bytes']:,} bytes): timing met at {clock:g} MHz (Fmax {top_fmax:.1f} MHz); "
+        f"accelerator alone {core['fmax_mhz']:.1f} MHz")
     bd.finish(STAGE, rec)
     return rec

@@ -42,11 +42,13 @@ def run_hls(out: Path, max_frames: int | None = None, part: str | None = None) -
     from sbn_hw.compile.accel import Accelerator
     from sbn_hw.golden.executor import host_scores
     from sbn_hw.hlsgen import hls_include_dir, run_csim
+    from sbn_hw.hlsgen.csim import compiler
     from sbn_hw.hlsgen.generate import DEFAULT_PART, TCL, TOP_NAME
 
     check_hls_arguments(max_frames)
     part = part or DEFAULT_PART
     include_dir = hls_include_dir()  # before anything is written: a missing header names its fix
+    compiler()  # and so does a missing C++ compiler
     bd = BuildDir(out)
     accel = Accelerator.load(bd.record("compile", required_by="hls")["accelerator"])
     x_hw, labels, source = hls_inputs(out, accel)

@@ -102,7 +102,8 @@ def run_driver(out: Path, target: str = "sim", inputs: Path | None = None, outpu
 
 
 def format_throughput(tp: dict, target: str) -> str:
-    clock = "simulated PL clock" if target == "sim" else "PL clock"
+    # The twin's clock is nominal: its frames/s are simulated time, not a timing result.
+    clock = "twin's nominal clock, simulated time, no timing analysis behind it" if target == "sim" else "PL clock"
     lines = [f"  throughput test, batch of {tp['batch_size']} frames, timed by the accelerator's cycle counter at "
              f"the {clock} ({tp['fclk[mhz]']} MHz):",
              f"    {tp['cycles_per_frame']:.1f} cycles/frame (analytic {tp['cycles_per_frame_analytic']}), "
@@ -122,8 +123,11 @@ def run_deploy(out: Path, board: str = "pynq-z2", log=print) -> dict:
     """DIR/deploy/ for a PYNQ board; recorded as the deploy side run (DIR/deploy/stage.json)."""
     from sbn_hw.runtime.deploy import write_deploy
 
+    from sbn_hw.runtime.deploy import check_deploy_board
+
     bd = BuildDir(out)
     bd.record("compile", required_by=DEPLOY)
+    check_deploy_board(board)  # before the finished package is touched
     bd.begin(DEPLOY)  # the record goes inside the folder write_deploy replaces: begin, write, finish
     rec = write_deploy(Path(out), board)
     bd.finish(DEPLOY, rec)

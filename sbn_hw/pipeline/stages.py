@@ -81,7 +81,8 @@ def load_trained(out: Path):
 
     rec = BuildDir(out).record("train", required_by="export")
     ckpt = load_checkpoint(rec["checkpoint"])
-    cfg = TrainConfig(**ckpt["config"])
+    # A build trained before the hard finish existed has no such key, and ended smooth.
+    cfg = TrainConfig(**{"hard_finish_epochs": 0, **ckpt["config"]})
     data = load_dataset(cfg.dataset, seed=cfg.seed, data_dir=cfg.data_dir)
     model = build_model(cfg.model, data.features, data.classes, cfg.method)
     model.load_state_dict(ckpt["model"])

@@ -136,9 +136,15 @@ def write_report(out: Path) -> tuple[Path, Path]:
                   + f". Vitis HLS ({h.get('part')}): {h.get('vitis_hls')}; script {h.get('vitis_tcl')}."]
     if rep["bitstream"]:
         b = rep["bitstream"]
-        lines += ["", "## Bitstream", "", f"Board {b.get('board')} ({b.get('part')}), {b.get('flow')} flow, "
-                  f"PL clock {b.get('clock_mhz')} MHz: Vivado {b.get('vivado', '–')}."
-                  + (f" Run on a machine with Vivado: `{b['command']}`" if b.get("vivado") == "not run" else "")]
+        if b.get("flow") == "vivado":
+            lines += ["", "## Bitstream", "", f"Board {b.get('board')} ({b.get('part')}), Vivado flow, "
+                      f"PL clock {b.get('clock_mhz')} MHz: Vivado {b.get('vivado', '–')}."
+                      + (f" Run on a machine with Vivado: `{b['command']}`" if b.get("vivado") == "not run" else "")]
+        else:
+            f = b.get("fmax_mhz", {})
+            lines += ["", "## Bitstream", "", f"Board {b.get('board')} ({b.get('part')}), open ECP5 flow: "
+                      f"{b.get('bitfile')}, timing met at {b.get('clock_mhz')} MHz (board design Fmax "
+                      f"{f.get('top', 0):.1f} MHz; accelerator alone, out of context, {f.get('core', 0):.1f} MHz)."]
         if b.get("timing"):
             t = b["timing"]
             lines.append(f"Timing: WNS {t.get('wns_ns')} ns, achieved {t.get('achieved_mhz')} MHz.")

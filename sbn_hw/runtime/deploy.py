@@ -90,6 +90,17 @@ def readme(board, name: str, bit: bool, has_test_set: bool, vivado_command: str 
     return "\n".join(lines)
 
 
+def check_deploy_board(board_name: str):
+    """The board, if it is one PYNQ runs on (a Vivado-flow board)."""
+    from sbn_hw.boards import load_board
+
+    board = load_board(board_name)
+    if board.flow != "vivado":
+        raise SbnHwError(f"board '{board.name}' is not a PYNQ board (it uses the {board.flow} flow): choose one "
+                         "whose flow is vivado (`sbn-hw boards`)")
+    return board
+
+
 def write_deploy(out: Path, board_name: str) -> dict:
     """Write OUT/deploy/ for `board_name` (a PYNQ board: boards/ name or JSON path). Returns the
     record also written as deploy/deploy.json."""
@@ -99,10 +110,7 @@ def write_deploy(out: Path, board_name: str) -> dict:
     from sbn_hw.runtime.describe import write_description
 
     out = Path(out)
-    board = load_board(board_name)
-    if board.flow != "vivado":
-        raise SbnHwError(f"board '{board.name}' is not a PYNQ board (it uses the {board.flow} flow): choose one "
-                         "whose flow is vivado (`sbn-hw boards`)")
+    board = check_deploy_board(board_name)
     crec = BuildDir(out).record("compile", required_by="deploy")
     accel = Accelerator.load(crec["accelerator"])
     dest, tmp = out / "deploy", out / "deploy.partial"

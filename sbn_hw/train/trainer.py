@@ -80,9 +80,9 @@ class TrainConfig:
         finish = self.hard_finish_epochs
         if finish is not None and not 0 <= finish <= self.epochs:
             raise SbnHwError(f"--hard-finish-epochs must be in [0, {self.epochs}] (the epochs), got {finish}")
-        if finish and self.method != "sbn":
-            raise SbnHwError(f"--hard-finish-epochs is for --method sbn (the {self.method} method trains the sign "
-                             "forward throughout); drop it")
+        if (finish or self.hard_finish_nu_a is not None) and self.method != "sbn":
+            raise SbnHwError(f"--hard-finish-epochs and --hard-finish-nu-a are for --method sbn (the {self.method} "
+                             "method trains the sign forward throughout); drop them")
         if self.hard_finish_nu_a is not None and not (self.hard_finish_nu_a > 0 and self.finish_epochs()):
             raise SbnHwError("--hard-finish-nu-a needs a hard finish (--hard-finish-epochs > 0) and a value > 0")
         if self.warmup_epochs < 0 or (self.method == "sbn" and self.warmup_epochs and self.smooth_epochs() < 1):

@@ -58,6 +58,7 @@ def test_begin_invalidates_every_later_stage_and_the_report(tmp_path):
     assert later_stages("train") == ["export", "compile", "simulate", "synth", "simulate-inputs", "bitstream", "hls", "run",
                                       "deploy"]
     assert later_stages("simulate") == ["synth"]
+    assert later_stages("bitstream") == ["deploy"]  # a new bitstream un-finishes the package that holds the old one
 
 
 def test_recompile_invalidates_simulation_and_report(build, capsys, monkeypatch):
@@ -124,3 +125,31 @@ def test_digits_stream_in_the_narrowest_input_type(build):
     rec = json.loads((build / "compile" / "stage.json").read_text())
     assert rec["input_dtype"] == "UINT5" and rec["finn_vs_qonnx"] == "agrees"
     assert rec["frames_checked_against_qonnx"] == 360 and rec["qonnx_check"]["frames"] == 360
+
+
+def _compiled_only(root):
+    """A build directory holding a finished compile stage (a small random accelerator)."""
+    from tests.hlsgen.accels import random_accel
+
+    accel, _ = random_accel(np.random.default_rng(1), [24, 12, 10], ["int", "xnor"], [(3, 6), (5, 3)], "UINT8",
+                            frames=5)
+    (root / "compile").mkdir(parents=True)
+    path = accel.save(root / "compile" / "accelerator.npz")
+    (root / "compile" / "stage.json").write_text(json.dumps({"accelerator": str(path)}))
+
+
+def test_side_runs_check_their_arguments_before_unfinishing_a_finished_run(tmp_path, monkeypatch):
+    from sbn_hw import SbnHwError
+    from sbn_hw.pipeline.hls_stage import run_hls
+    from sbn_hw.pipeline.runtime_stage import run_deploy
+
+    _compiled_only(tmp_path)
+    bd = BuildDir(tmp_path)
+    bd.finish("deploy", {"board": "pynq-z2"})
+    with pytest.raises(SbnHwError, match="not a PYNQ board"):
+        run_deploy(tmp_path, "ulx3s-85f", log=lambda s: None)
+    bd.finish("hls", {"frames": 5})
+    monkeypatch.setenv("CXX", "no-such-compiler")
+    with pytest.raises(SbnHwError, match="no-such-compiler"):
+        run_hls(tmp_path)
+    assert bd.has("deploy") and bd.has("hls")

@@ -71,7 +71,8 @@ def test_validation_split_is_carved_from_training_and_watched():
 
 
 @pytest.mark.parametrize("kw,msg", [
-    (dict(method="ste", hard_finish_epochs=1), "is for --method sbn"),
+    (dict(method="ste", hard_finish_epochs=1), "are for --method sbn"),
+    (dict(method="lab", hard_finish_nu_a=2.0), "are for --method sbn"),
     (dict(hard_finish_epochs=5), r"must be in \[0, 3\]"),
     (dict(val_fraction=0.6), r"must be in \[0, 0.5\)"),
     (dict(hard_finish_epochs=0, hard_finish_nu_a=1.0), "needs a hard finish"),
