@@ -62,3 +62,14 @@ def cli_result(args, capsys, monkeypatch) -> tuple[int, str, str]:
         code = e.code
     res = capsys.readouterr()
     return code, res.out, res.err
+
+
+def compiled_only_build(root, accel):
+    """A build directory holding only a finished compile stage for `accel` (as a user's --onnx
+    build has): what the side runs (bitstream, hls, run, deploy) start from. Returns `root`."""
+    import json
+
+    (root / "compile").mkdir(parents=True)
+    path = accel.save(root / "compile" / "accelerator.npz")
+    (root / "compile" / "stage.json").write_text(json.dumps({"accelerator": str(path)}))
+    return root

@@ -96,7 +96,14 @@ def quantize_inputs(x, input_dtype: str, input_scale: float, features: int, shap
         want = " or ".join(str(("N",) + s).replace("'", "") for s in frame_shapes)
         hint = " (a single frame: x[None])" if x.shape in frame_shapes else ""
         raise InputError(f"inputs have shape {x.shape}; the accelerator takes {want} with N >= 1{hint}")
-    x = x.astype(np.float64).reshape(len(x), features)
+    return quantize_frames(x.astype(np.float64).reshape(len(x), features), input_dtype, input_scale)
+
+
+def quantize_frames(x: np.ndarray, input_dtype: str, input_scale: float,
+                    scale_fix: str = "scale them as the model was trained (pixel / pixel_max)") -> np.ndarray:
+    """(N, features) floats -> the integers the accelerator streams: finite, on the scale's grid and
+    inside the input type. The one quantisation of inputs (the driver's and sbn_hw.verify's);
+    `scale_fix` says how to fix inputs off the scale's grid. Raises InputError naming the problem."""
     bad = ~np.isfinite(x)
     if bad.any():
         f, i = (int(v) for v in np.argwhere(bad)[0])
@@ -111,8 +118,7 @@ def quantize_inputs(x, input_dtype: str, input_scale: float, features: int, shap
     q = x / input_scale
     xi = np.rint(q)
     if np.abs(q - xi).max(initial=0) > 1e-3:
-        raise InputError(f"inputs are not integer multiples of the input scale {input_scale:g}: scale them as the "
-                         "model was trained (pixel / pixel_max)")
+        raise InputError(f"inputs are not integer multiples of the input scale {input_scale:g}: {scale_fix}")
     lo, hi = INPUT_DTYPES[input_dtype]
     if xi.min() < lo or xi.max() > hi:
         raise InputError(f"inputs / scale span [{xi.min():g}, {xi.max():g}], outside {input_dtype} [{lo}, {hi}]")

@@ -25,29 +25,19 @@ def load_user_inputs(path: Path) -> np.ndarray:
 
 
 def user_inputs_to_hw(x: np.ndarray, input_dtype: str, input_scale: float, features: int) -> np.ndarray:
-    from sbn_hw.compile.accel import INPUT_DTYPES
+    """A user's inputs (N x anything holding `features` values) -> the integers the accelerator
+    streams, by the driver's own quantisation (sbn_hw.runtime.packing.quantize_frames)."""
+    from sbn_hw.runtime.errors import InputError
+    from sbn_hw.runtime.packing import quantize_frames
 
     x = np.asarray(x, dtype=np.float64).reshape(len(x), -1)
     if x.shape[1] != features:
         raise SbnHwError(f"inputs have {x.shape[1]} values per frame, the accelerator takes {features}")
-    bad = ~np.isfinite(x)
-    if bad.any():
-        f, i = (int(v) for v in np.argwhere(bad)[0])
-        raise SbnHwError(f"inputs hold {int(bad.sum())} NaN/infinite values (first at frame {f}, value {i}: {x[f, i]}); "
-                         "every input must be a finite number")
-    if input_dtype == "BIPOLAR":
-        if not np.all(np.isin(x, (-1.0, 1.0))):
-            raise SbnHwError("a BIPOLAR accelerator takes inputs of exactly -1 or +1")
-        return (x > 0).astype(np.int64)
-    q = x / input_scale
-    xi = np.rint(q)
-    if np.abs(q - xi).max(initial=0) > 1e-3:
-        raise SbnHwError(f"inputs are not integer multiples of the input scale {input_scale:g}: "
-                         f"compile with the scale your inputs use (--input-scale)")
-    lo, hi = INPUT_DTYPES[input_dtype]
-    if xi.min() < lo or xi.max() > hi:
-        raise SbnHwError(f"inputs / scale span [{xi.min():g}, {xi.max():g}], outside {input_dtype} [{lo}, {hi}]")
-    return xi.astype(np.int64)
+    try:
+        return quantize_frames(x, input_dtype, input_scale,
+                               scale_fix="compile with the scale your inputs use (--input-scale)")
+    except InputError as e:
+        raise SbnHwError(str(e)) from None
 
 
 def hw_inputs_to_user(x_hw: np.ndarray, input_dtype: str, input_scale: float) -> np.ndarray:

@@ -18,6 +18,7 @@ from sbn_hw.flows.vivado import (dma_memory_width, parse_hierarchical_utilizatio
 from sbn_hw.pipeline.bitstream_stage import run_bitstream_vivado
 from sbn_hw.rtlgen.generate import TOP_NAME
 from sbn_hw.rtlgen.shell import SHELL_NAME, shell_spec, shell_verilog, verilog_ports
+from tests.helpers import compiled_only_build
 from tests.rtl.test_shell import small_accelerator
 
 HERE = Path(__file__).parent
@@ -202,11 +203,7 @@ def test_parse_timing_failing():
 # ------------------------------------------------------------------------------ the stage
 
 def compiled_build(tmp_path: Path, accel) -> Path:
-    out = tmp_path / "build"
-    (out / "compile").mkdir(parents=True)
-    path = accel.save(out / "compile" / "accelerator.npz")
-    (out / "compile" / "stage.json").write_text(json.dumps({"accelerator": str(path)}))
-    return out
+    return compiled_only_build(tmp_path / "build", accel)
 
 
 def test_stage_without_vivado_writes_scripts_and_says_not_run(accel, tmp_path, monkeypatch):

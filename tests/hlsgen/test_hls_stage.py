@@ -10,15 +10,14 @@ import pytest
 
 from sbn_hw import SbnHwError
 from sbn_hw.pipeline.hls_stage import RANGE_FRAMES, run_hls
+from tests.helpers import compiled_only_build
 from tests.hlsgen.accels import random_accel
 
 
 def compiled_build(root):
     """A build directory holding only a finished compile stage, as a user's --onnx build has."""
     accel, _ = random_accel(np.random.default_rng(9), [24, 12, 10], ["int", "xnor"], [(3, 6), (5, 3)], "UINT8", frames=50)
-    (root / "compile").mkdir(parents=True)
-    path = accel.save(root / "compile" / "accelerator.npz")
-    (root / "compile" / "stage.json").write_text(json.dumps({"accelerator": str(path)}))
+    compiled_only_build(root, accel)
     return accel
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from sbn_hw.pipeline.builddir import SIDE_RUNS, STAGES, BuildDir, later_stages
 from sbn_hw.train import TrainConfig
-from tests.helpers import cli_result
+from tests.helpers import cli_result, compiled_only_build
 
 
 def cli(args, capsys, monkeypatch):
@@ -133,9 +133,7 @@ def _compiled_only(root):
 
     accel, _ = random_accel(np.random.default_rng(1), [24, 12, 10], ["int", "xnor"], [(3, 6), (5, 3)], "UINT8",
                             frames=5)
-    (root / "compile").mkdir(parents=True)
-    path = accel.save(root / "compile" / "accelerator.npz")
-    (root / "compile" / "stage.json").write_text(json.dumps({"accelerator": str(path)}))
+    compiled_only_build(root, accel)
 
 
 def test_side_runs_check_their_arguments_before_unfinishing_a_finished_run(tmp_path, monkeypatch):
