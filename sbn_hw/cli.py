@@ -242,7 +242,10 @@ def boards():
 @click.option("--board", required=True, help="A board from `sbn-hw boards`, or the path of your own board JSON file.")
 @click.option("--clock-mhz", type=click.FloatRange(min=0, min_open=True), default=None,
               help="PL clock [default: the board's].")
-def bitstream(out, board, clock_mhz):
+@click.option("--backend", type=click.Choice(["rtl", "hls"]), default="rtl", show_default=True,
+              help="What sits in the shell: the generated Verilog, or the Vitis HLS kernel (PYNQ boards; "
+                   "Vitis HLS runs before Vivado).")
+def bitstream(out, board, clock_mhz, backend):
     """Make the bitstream for a compiled build. PYNQ boards: Vivado scripts (IP, block design with
     PS and DMA, implementation), run when `vivado` is on PATH, else written with the command to run
     them on a machine that has Vivado. ULX3S (ECP5): Yosys -> nextpnr -> ecppack here, the
@@ -252,8 +255,14 @@ def bitstream(out, board, clock_mhz):
     from sbn_hw.pipeline.ecp5_stage import run_bitstream_ecp5
     from sbn_hw.pipeline.progress import console
 
-    run = run_bitstream_vivado if load_board(board).flow == "vivado" else run_bitstream_ecp5
-    run(out, board, clock_mhz, log=console.print)
+    b = load_board(board)
+    if b.flow == "vivado":
+        run_bitstream_vivado(out, board, clock_mhz, log=console.print, backend=backend)
+    elif backend != "rtl":
+        raise SbnHwError(f"--backend {backend} needs Vitis HLS and a Vivado board; board '{b.name}' uses the "
+                         f"open {b.flow} flow, which takes the RTL: drop --backend")
+    else:
+        run_bitstream_ecp5(out, board, clock_mhz, log=console.print)
 
 
 @cli.command()

@@ -66,11 +66,12 @@ def test_boards_lists_every_board_file(capsys, monkeypatch):
     assert all(name[:6] in text for name in known_boards())
 
 
-@pytest.mark.parametrize("board,says", [
-    ("pynq-z3", "unknown board 'pynq-z3': choose one of kv260"),
+@pytest.mark.parametrize("board,extra,says", [
+    ("pynq-z3", [], "unknown board 'pynq-z3': choose one of kv260"),
+    ("ulx3s-85f", ["--backend", "hls"], "--backend hls needs Vitis HLS and a Vivado board"),
 ])
-def test_bitstream_refuses_unknown_boards_before_touching_the_build(board, says, tmp_path, capsys, monkeypatch):
-    code, text = run(["bitstream", "--board", board, "--out", tmp_path / "b"], capsys, monkeypatch)
+def test_bitstream_refuses_unknown_boards_before_touching_the_build(board, extra, says, tmp_path, capsys, monkeypatch):
+    code, text = run(["bitstream", "--board", board, *extra, "--out", tmp_path / "b"], capsys, monkeypatch)
     assert code == 2 and says in text.replace("\n", " ")
     assert not (tmp_path / "b").exists()
 

@@ -27,6 +27,9 @@ proc sbn_vlnv {name} {
 }
 
 sbn_version_check
+if {$sbn(backend) eq "hls"} {
+    source hls_synth.tcl
+}
 source package_ip.tcl
 source $sbn(ps_script)
 source block_design.tcl

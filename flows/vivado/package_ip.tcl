@@ -1,10 +1,11 @@
-# Package the accelerator shell (ip_src/: Verilog and the $readmemh memory images) as a Vivado IP
+# Package the accelerator shell (ip_src/: Verilog and the $readmemh memory images: *.mem from
+# sbn-hw's RTL, *.dat from Vitis HLS with --backend hls) as a Vivado IP
 # in ip_repo/, with bus interfaces s_axi (AXI4-Lite), s_axis and m_axis (AXI-Stream), all on
 # clock aclk with active-low reset aresetn.
 
 create_project -force sbn_ip ip_project -part $sbn(part)
 add_files -norecurse [glob -directory ip_src *.v]
-set mems [glob -nocomplain -directory ip_src *.mem]
+set mems [glob -nocomplain -directory ip_src *.mem *.dat]
 if {[llength $mems] > 0} {
     add_files -norecurse $mems
     # $readmemh names these files without a path: synthesis finds them among the IP's files.

@@ -17,10 +17,12 @@ from sbn_hw import SbnHwError
 from sbn_hw.boards import Board
 from sbn_hw.compile.accel import Accelerator
 from sbn_hw.paths import resource_dir
-from sbn_hw.rtlgen.shell import SHELL_NAME, ShellSpec, generate_shell, shell_spec, verilog_ports
+from sbn_hw.rtlgen.shell import BACKENDS, SHELL_NAME, ShellSpec, generate_shell, shell_spec, verilog_ports
 
 VIVADO_VERSIONS = "2022.2 - 2024.2"
 SCRIPTS = ("build.tcl", "package_ip.tcl", "block_design.tcl", "implement.tcl")
+HLS_SCRIPT = "hls_synth.tcl"  # --backend hls: Vitis HLS synthesis of the kernel into ip_src/ first
+HLS_SRC = "hls_src"  # the HLS C++ (sbn_hw.hlsgen) inside the vivado folder
 PS_SCRIPTS = {"zynq-7000": "ps_zynq7000.tcl", "zynq-ultrascale+": "ps_zynqmp.tcl"}
 # The PL clock (FCLK_CLK0 / pl_clk0) as Vivado's timing reports name it.
 PL_CLOCKS = {"zynq-7000": "clk_fpga_0", "zynq-ultrascale+": "clk_pl_0"}
@@ -60,13 +62,27 @@ def _balanced(s: str) -> bool:
     return depth == 0
 
 
+def _port_list(ports: dict[str, tuple[str, int]]) -> str:
+    """A Tcl dict {name {direction width} ...}."""
+    return " ".join(f"{p} {{{d} {w}}}" for p, (d, w) in ports.items())
+
+
 def vivado_settings(board: Board, spec: ShellSpec, name: str, ports: dict[str, tuple[str, int]],
-                    clock_mhz: float | None = None, jobs: int = 4) -> dict[str, object]:
+                    clock_mhz: float | None = None, jobs: int = 4, backend: str = "rtl") -> dict[str, object]:
     """Everything settings.tcl sets in the array `sbn` (paths relative to the vivado folder)."""
     if board.flow != "vivado":
         raise SbnHwError(f"board '{board.name}' is built with the {board.flow} flow, not Vivado")
     clock = clock_mhz or board.clock_mhz
+    hls = {}
+    if backend == "hls":
+        from sbn_hw.hlsgen.generate import KERNEL_NAME, KERNEL_PROJECT, KERNEL_TCL
+        from sbn_hw.rtlgen.hls_adapter import hls_kernel_ports
+
+        hls = {"hls_dir": HLS_SRC, "hls_script": KERNEL_TCL, "hls_kernel": KERNEL_NAME,
+               "hls_verilog": f"{HLS_SRC}/{KERNEL_PROJECT}/solution1/syn/verilog",
+               "hls_kernel_ports": _port_list(hls_kernel_ports(spec))}
     return {
+        "backend": backend, **hls,
         "board": board.name, "part": board.part, "board_part": board.board_part,
         "board_files": board.board_files or "see the board vendor",
         "ps": board.ps, "ps_script": PS_SCRIPTS[board.ps],
@@ -75,7 +91,7 @@ def vivado_settings(board: Board, spec: ShellSpec, name: str, ports: dict[str, t
         "name": name, "project": f"{name}_{board.name}", "project_dir": "project", "bd": BD_NAME,
         "ip_top": SHELL_NAME, "ip_name": name, "ip_vendor": IP_VENDOR, "ip_library": IP_LIBRARY,
         "ip_version": IP_VERSION, "ip_vlnv": f"{IP_VENDOR}:{IP_LIBRARY}:{name}:{IP_VERSION}",
-        "ip_ports": " ".join(f"{p} {{{d} {w}}}" for p, (d, w) in ports.items()),
+        "ip_ports": _port_list(ports),
         "desc_hash": f"0x{spec.desc_hash:08x}",
         "in_width": spec.in_width, "out_width": spec.out_width,
         "dma_mm2s_width": dma_memory_width(spec.in_width, board.data_port_width),
@@ -97,18 +113,30 @@ def vivado_command(vivado_dir: Path) -> str:
 
 
 def write_vivado_project(out: Path, board: Board, name: str, accel: Accelerator,
-                         clock_mhz: float | None = None) -> dict:
-    """Write OUT/bitstream/vivado/ for `accel` on `board` (OUT: a build directory). Returns what was
-    written: {"vivado_dir", "scripts", "ip_ports", "settings", "command"}."""
+                         clock_mhz: float | None = None, backend: str = "rtl") -> dict:
+    """Write OUT/bitstream/vivado/ for `accel` on `board` (OUT: a build directory). backend "rtl":
+    the generated Verilog in the shell; "hls": the Vitis HLS kernel (its C++ in hls_src/, made
+    into Verilog by hls_synth.tcl when the flow runs). Returns what was written:
+    {"vivado_dir", "scripts", "ip_ports", "settings", "command"}."""
+    if board.flow != "vivado":
+        raise SbnHwError(f"board '{board.name}' is built with the {board.flow} flow, not Vivado")
+    if backend not in BACKENDS:
+        raise SbnHwError(f"unknown backend '{backend}': choose one of {', '.join(BACKENDS)}")
+    clock = clock_mhz or board.clock_mhz
     vdir = Path(out).resolve() / "bitstream" / "vivado"
     if vdir.exists():
         shutil.rmtree(vdir)  # no stale sources or settings from another board or accelerator
     vdir.mkdir(parents=True)
-    rtl = generate_shell(accel, vdir / "ip_src")
-    ports = verilog_ports((rtl.directory / f"{SHELL_NAME}.v").read_text(), SHELL_NAME)
-    settings = vivado_settings(board, shell_spec(accel), name, ports, clock_mhz)
-    (vdir / "settings.tcl").write_text(settings_tcl(settings))
+    rtl = generate_shell(accel, vdir / "ip_src", backend)
     scripts = [*SCRIPTS, PS_SCRIPTS[board.ps]]
+    if backend == "hls":
+        from sbn_hw.hlsgen.generate import generate_hls
+
+        generate_hls(accel, vdir / HLS_SRC, part=board.part, clock_ns=round(1000.0 / clock, 3))
+        scripts.append(HLS_SCRIPT)
+    ports = verilog_ports((rtl.directory / f"{SHELL_NAME}.v").read_text(), SHELL_NAME)
+    settings = vivado_settings(board, shell_spec(accel), name, ports, clock_mhz, backend=backend)
+    (vdir / "settings.tcl").write_text(settings_tcl(settings))
     for s in scripts:
         shutil.copyfile(flow_dir() / s, vdir / s)
     return {"vivado_dir": str(vdir), "scripts": ["settings.tcl", *scripts], "ip_ports": ports,

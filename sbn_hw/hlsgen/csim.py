@@ -27,6 +27,7 @@ EMPTY_READ = "WARNING: Hls::stream"
 @dataclass
 class CsimResult:
     outputs: np.ndarray  # (N, MH) integers from the dataflow top's output stream
+    kernel_outputs: np.ndarray  # (N, MH) from the free-running kernel, called once per frame
     layer_outputs: list[np.ndarray]  # every layer's output, running the layers one by one
     golden: list[np.ndarray]  # the golden model's output of every layer for the same frames
     frames: int
@@ -37,7 +38,8 @@ class CsimResult:
     @property
     def mismatch_count(self) -> int:
         """Differing values, every layer and the top's output (0 for any result run_csim returns)."""
-        pairs = [*zip(self.layer_outputs, self.golden), (self.outputs, self.golden[-1])]
+        pairs = [*zip(self.layer_outputs, self.golden), (self.outputs, self.golden[-1]),
+                 (self.kernel_outputs, self.golden[-1])]
         return int(sum(np.count_nonzero(np.asarray(g) != np.asarray(w)) for g, w in pairs))
 
 
@@ -84,11 +86,12 @@ def _run(cmd: list[str], log, what: str, timeout: float, cwd: Path | None = None
 
 
 def compare_with_golden(accel: Accelerator, csim: CsimResult) -> None:
-    """Every layer's outputs, then the dataflow top's, against the golden model (GoldenMismatch
+    """Every layer's outputs, then the dataflow top's and the free-running kernel's, against the golden model (GoldenMismatch
     names layer, frame, output and bit)."""
     for layer, got, want in zip(accel.layers, csim.layer_outputs, csim.golden):
         compare_layer_outputs(layer.name, got, want, "HLS C-simulation output")
     compare_layer_outputs(accel.layers[-1].name, csim.outputs, csim.golden[-1], "HLS dataflow top output")
+    compare_layer_outputs(accel.layers[-1].name, csim.kernel_outputs, csim.golden[-1], "HLS free-running kernel output")
 
 
 def run_csim(accel: Accelerator, x_hw: np.ndarray, work_dir: Path, part: str = DEFAULT_PART,
@@ -118,7 +121,8 @@ def run_csim(accel: Accelerator, x_hw: np.ndarray, work_dir: Path, part: str = D
                              f"see {log_path}")
     n = len(x_hw)
     layers = [read_frames(out_dir / f"layer{i}.txt", n, l.mh) for i, l in enumerate(accel.layers)]
-    result = CsimResult(read_frames(out_dir / "top.txt", n, accel.out_features), layers, golden, n,
+    result = CsimResult(read_frames(out_dir / "top.txt", n, accel.out_features),
+                        read_frames(out_dir / "kernel.txt", n, accel.out_features), layers, golden, n,
                         time.time() - t0, build, log_path)
     compare_with_golden(accel, result)
     return result

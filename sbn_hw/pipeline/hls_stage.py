@@ -65,7 +65,8 @@ def run_hls(out: Path, max_frames: int | None = None, part: str | None = None) -
         r = run_csim(accel, x_hw, d, part=part, include_dir=include_dir)
     rec = {"frames": r.frames, "mismatches": r.mismatch_count, "inputs": source, "top": TOP_NAME, "part": part,
            "directory": str(r.build.directory), "sources": [str(p) for p in r.build.sources],
-           "testbench": str(r.build.testbench), "vitis_tcl": str(r.build.directory / TCL), "csim_log": str(r.log),
+           "testbench": str(r.build.testbench), "vitis_tcl": str(r.build.directory / TCL),
+           "vitis_kernel_tcl": str(r.build.kernel_tcl), "csim_log": str(r.log),
            "headers": str(include_dir), "vitis_hls": "not run", "seconds": r.seconds}
     if labels is not None:
         rec["frames_scored"] = int(len(labels))

@@ -194,11 +194,27 @@ def verilog_ports(text: str, module: str) -> dict[str, tuple[str, int]]:
     return {name: (d, abs(int(msb) - int(lsb)) + 1 if msb else 1) for d, msb, lsb, name in _PORT.findall(header)}
 
 
-def generate_shell(accel: Accelerator, out_dir: Path) -> RtlBuild:
-    """The accelerator's RTL (generate_rtl) plus the shell library and the shell top in out_dir;
-    shell.json records the widths, words per frame, hash and register map for drivers."""
-    rtl = generate_rtl(accel, out_dir)
+BACKENDS = ("rtl", "hls")  # what sits inside the shell: the generated RTL, or the Vitis HLS kernel
+
+
+def generate_shell(accel: Accelerator, out_dir: Path, backend: str = "rtl") -> RtlBuild:
+    """The accelerator plus the shell library and the shell top in out_dir; shell.json records the
+    widths, words per frame, hash and register map for drivers. backend "rtl": the generated RTL
+    (generate_rtl); "hls": an adapter with the RTL top's ports around the Vitis HLS kernel, whose
+    Verilog Vitis HLS writes later (rtlgen.hls_adapter)."""
+    if backend not in BACKENDS:
+        raise SbnHwError(f"unknown backend '{backend}': choose one of {', '.join(BACKENDS)}")
     spec = shell_spec(accel)
+    if backend == "rtl":
+        rtl = generate_rtl(accel, out_dir)
+    else:
+        from sbn_hw.rtlgen.hls_adapter import hls_adapter_verilog
+
+        directory = Path(out_dir).resolve()
+        directory.mkdir(parents=True, exist_ok=True)
+        adapter = directory / f"{TOP_NAME}.v"
+        _write_lines(adapter, hls_adapter_verilog(spec).splitlines())
+        rtl = RtlBuild(directory, TOP_NAME, [adapter])
     sources = list(rtl.sources)
     for f in SHELL_LIBRARY:
         shutil.copyfile(RTL_LIBRARY / f, rtl.directory / f)
@@ -206,7 +222,7 @@ def generate_shell(accel: Accelerator, out_dir: Path) -> RtlBuild:
     top = rtl.directory / f"{SHELL_NAME}.v"
     _write_lines(top, shell_verilog(spec, rtl.top).splitlines())
     sources.append(top)
-    info = {"top": SHELL_NAME, "accelerator_top": rtl.top, "magic": MAGIC, "version": VERSION,
+    info = {"top": SHELL_NAME, "accelerator_top": rtl.top, "backend": backend, "magic": MAGIC, "version": VERSION,
             **asdict(spec), "registers": REGISTERS}
     _write_lines(rtl.directory / "shell.json", json.dumps(info, indent=2).splitlines())
     return RtlBuild(rtl.directory, SHELL_NAME, sources)

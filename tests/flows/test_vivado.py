@@ -32,14 +32,14 @@ PYNQ = {"pynq-z1": ("xc7z020clg400-1", "www.digilentinc.com:pynq-z1:part0:1.0", 
 needs_tclsh = pytest.mark.skipif(shutil.which("tclsh") is None, reason="tclsh not installed")
 
 
-def run_in_tclsh(vivado_dir: Path, ip_ports: list[str], tmp: Path) -> list[list[str]]:
+def run_in_tclsh(vivado_dir: Path, ip_ports: list[str], tmp: Path, env: dict | None = None) -> list[list[str]]:
     """Source build.tcl with the stubs; returns the recorded calls [[command, arg, ...], ...]."""
     log = tmp / "calls.log"
     log.unlink(missing_ok=True)
     wrapper = tmp / "run.tcl"
     wrapper.write_text(f"set stub_log {{{log}}}\nset stub_ip_ports {{{' '.join(ip_ports)}}}\n"
                        f"source {{{STUBS}}}\nsource {{{vivado_dir / 'build.tcl'}}}\n")
-    proc = subprocess.run(["tclsh", str(wrapper)], capture_output=True, text=True, cwd=tmp)
+    proc = subprocess.run(["tclsh", str(wrapper)], capture_output=True, text=True, cwd=tmp, env=env)
     if proc.returncode != 0:
         raise AssertionError(f"tclsh failed:\n{proc.stdout}\n{proc.stderr}")
     return [line.split("\t") for line in log.read_text().splitlines()]
@@ -252,3 +252,122 @@ cp {FIXTURES}/timing_summary_met.rpt ../reports/timing_summary.rpt
     assert rec["utilization"]["lut"] == 4127 and rec["accelerator_utilization"]["lut"] == 1128
     assert rec["timing"]["clock"] == "clk_fpga_0" and rec["timing"]["met"]
     assert Path(rec["bitfile"]).read_text() == "stub-bitstream\n" and Path(rec["hwh"]).name == "sbn_accel.hwh"
+
+
+# ------------------------------------------------------------------------ --backend hls
+
+def fake_vitis_hls(bin_dir: Path, kernel_verilog: str) -> dict:
+    """A stand-in `vitis_hls -f <script>` that, like Vitis HLS, writes the kernel's Verilog and a
+    ROM image into <script dir>/<project>/solution1/syn/verilog/. Returns an env with it on PATH."""
+    import os
+
+    from sbn_hw.hlsgen.generate import KERNEL_NAME, KERNEL_PROJECT
+
+    bin_dir.mkdir(parents=True, exist_ok=True)
+    (bin_dir / "kernel.v").write_text(kernel_verilog)
+    exe = bin_dir / "vitis_hls"
+    exe.write_text(f"""#!/bin/sh
+[ "$1" = "-f" ] || exit 2
+d="$(dirname "$2")/{KERNEL_PROJECT}/solution1/syn/verilog"
+mkdir -p "$d"
+cp {bin_dir}/kernel.v "$d/{KERNEL_NAME}.v"
+echo 0123 > "$d/{KERNEL_NAME}_weights_ROM_AUTO_1R.dat"
+echo "fake Vitis HLS ran $2"
+""")
+    exe.chmod(exe.stat().st_mode | stat.S_IXUSR)
+    return {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}"}
+
+
+def hls_project(tmp_path, accel, board="pynq-z2"):
+    written = write_vivado_project(tmp_path, load_board(board), "sbn_accel", accel, backend="hls")
+    return written, Path(written["vivado_dir"])
+
+
+@needs_tclsh
+@pytest.mark.parametrize("board", ["pynq-z2", "kv260"])
+def test_hls_backend_synthesises_the_kernel_into_the_same_shell(board, accel, tmp_path):
+    """build.tcl runs Vitis HLS on the generated kernel first, checks its ports, and packages its
+    Verilog and ROM images with the shell (same ports as the RTL backend's, so the same driver)."""
+    from sbn_hw.hlsgen.generate import KERNEL_NAME, KERNEL_TCL
+    from sbn_hw.rtlgen.hls_adapter import kernel_port_stub
+
+    written, vdir = hls_project(tmp_path, accel, board)
+    rtl_ports = write_vivado_project(tmp_path / "rtl", load_board(board), "sbn_accel", accel)["ip_ports"]
+    assert written["ip_ports"] == rtl_ports
+    assert (vdir / "hls_src" / KERNEL_TCL).is_file() and "hls_synth.tcl" in written["scripts"]
+    kernel_tcl = (vdir / "hls_src" / KERNEL_TCL).read_text()
+    b = load_board(board)
+    assert f"set_top {KERNEL_NAME}" in kernel_tcl and f"{{{b.part}}}" in kernel_tcl  # the board's part
+    assert f"create_clock -period {round(1000 / b.clock_mhz, 3):g} " in kernel_tcl  # the board's PL clock
+    env = fake_vitis_hls(tmp_path / "bin", kernel_port_stub(shell_spec(accel)))
+    calls = run_in_tclsh(vdir, list(written["ip_ports"]), tmp_path, env)
+    assert (vdir / "ip_src" / f"{KERNEL_NAME}.v").is_file()
+    added = " ".join(" ".join(a) for a in calls_of(calls, "add_files"))
+    assert f"{KERNEL_NAME}.v" in added and f"{KERNEL_NAME}_weights_ROM_AUTO_1R.dat" in added
+    assert not list((vdir / "ip_src").glob("layer*_weights.mem"))  # no RTL accelerator in this IP
+    assert (tmp_path / "bitstream" / "sbn_accel.bit").is_file()
+
+
+@needs_tclsh
+def test_hls_backend_refuses_a_kernel_whose_ports_differ(accel, tmp_path):
+    from sbn_hw.rtlgen.hls_adapter import kernel_port_stub
+
+    written, vdir = hls_project(tmp_path, accel)
+    wrong = kernel_port_stub(shell_spec(accel)).replace("ap_rst_n", "ap_rst")  # an active-high reset
+    env = fake_vitis_hls(tmp_path / "bin", wrong)
+    with pytest.raises(AssertionError, match="has no port 'input .1 bits. ap_rst_n'"):
+        run_in_tclsh(vdir, list(written["ip_ports"]), tmp_path, env)
+
+
+@needs_tclsh
+def test_hls_backend_without_vitis_names_the_fix(accel, tmp_path):
+    import os
+
+    written, vdir = hls_project(tmp_path, accel)
+    env = {**os.environ, "PATH": "/usr/bin:/bin"}
+    with pytest.raises(AssertionError, match="needs Vitis HLS: put vitis_hls"):
+        run_in_tclsh(vdir, list(written["ip_ports"]), tmp_path, env)
+
+
+def test_hls_adapter_connects_the_kernel_the_shell_expects(accel, tmp_path):
+    """The shell with the adapter and a module that has exactly the kernel's expected ports
+    elaborates in Verilator (a missing/misnamed port is an error); the adapter alone is lint-clean."""
+    import os
+
+    from sbn_hw.rtlgen.hls_adapter import hls_kernel_ports, kernel_port_stub
+    from sbn_hw.rtlgen.shell import generate_shell
+    from sbn_hw.verify.tools import verilator_env
+
+    spec = shell_spec(accel)
+    assert hls_kernel_ports(spec)["s_axis_TDATA"] == ("input", 16) and spec.in_bits == 12  # padded to bytes
+    build = generate_shell(accel, tmp_path / "src", "hls")
+    stub = tmp_path / "kernel_stub.v"
+    env = {**os.environ, **verilator_env()}
+
+    def lint(top, files, *flags):
+        return subprocess.run(["verilator", "--lint-only", *flags, "--top-module", top, *map(str, files)],
+                              capture_output=True, text=True, env=env, cwd=tmp_path)
+
+    stub.write_text(kernel_port_stub(spec))
+    adapter = build.directory / f"{TOP_NAME}.v"
+    r = lint(TOP_NAME, [adapter, stub], "-Wall", "-Wno-DECLFILENAME", "-Wno-UNUSEDSIGNAL")
+    assert r.returncode == 0, r.stderr
+    r = lint(SHELL_NAME, [*build.sources, stub], "-Wno-fatal")
+    assert r.returncode == 0, r.stderr
+    stub.write_text(kernel_port_stub(spec).replace("m_axis_TVALID", "m_axis_TVALID_0"))
+    r = lint(SHELL_NAME, [*build.sources, stub], "-Wno-fatal")
+    assert r.returncode != 0 and "m_axis_TVALID" in r.stderr
+
+
+def test_hls_stage_needs_vitis_when_vivado_runs(accel, tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    monkeypatch.delenv("SBN_VITIS_HLS", raising=False)
+    out = compiled_build(tmp_path, accel)
+    with pytest.raises(SbnHwError, match="neither vitis_hls nor vitis-run"):
+        run_bitstream_vivado(out, "pynq-z2", vivado="/opt/vivado/bin/vivado", backend="hls")
+    assert not (out / "bitstream").exists()  # refused before anything was written
+    rec = run_bitstream_vivado(out, "pynq-z2", backend="hls", log=lambda s: None)  # no Vivado: scripts only
+    assert rec["backend"] == "hls" and rec["vivado"] == "not run"
+    assert (out / "bitstream" / "vivado" / "hls_synth.tcl").is_file()
+    with pytest.raises(SbnHwError, match="unknown backend"):
+        run_bitstream_vivado(out, "pynq-z2", backend="chisel")

@@ -13,7 +13,7 @@ from sbn_hw.hlsgen import generate as gen
 from tests.hlsgen.accels import random_accel
 
 VITIS_COMMANDS = ("open_project", "set_top", "add_files", "open_solution", "set_part", "create_clock",
-                  "config_compile", "csim_design", "csynth_design", "cosim_design", "export_design")
+                  "config_compile", "config_rtl", "csim_design", "csynth_design", "cosim_design", "export_design")
 
 # Each Vitis command becomes a proc that records its arguments; `exit` prints the record instead.
 STUBS = """
@@ -51,7 +51,7 @@ def test_vitis_script_is_valid_tcl_naming_part_and_top(build):
     calls = tcl_calls(build.tcl)
     names = [c[0] for c in calls]
     assert names == ["open_project", "set_top", "add_files", "add_files", "open_solution", "set_part", "create_clock",
-                     "csynth_design", "export_design"]
+                     "config_rtl", "csynth_design", "export_design"]
     by = {c[0]: c[1:] for c in calls}
     assert by["set_part"] == ["xczu3eg-sbva484-1-i"] and by["set_top"] == [gen.TOP_NAME]
     assert by["create_clock"][:2] == ["-period", "5"]
@@ -61,6 +61,20 @@ def test_vitis_script_is_valid_tcl_naming_part_and_top(build):
     assert f"-I{build.directory}" in design[-1]  # the kernels' headers are found next to the top
     export = by["export_design"]
     assert export[export.index("-format") + 1] == "ip_catalog"
+
+
+def test_kernel_script_synthesises_the_free_running_kernel_to_verilog(build):
+    """The Vivado flow's script: the ap_ctrl_none kernel, active-low reset, C synthesis only (the
+    Verilog is taken from the solution into the shell's IP), in its own project."""
+    calls = tcl_calls(build.kernel_tcl)
+    by = {c[0]: c[1:] for c in calls}
+    assert by["set_top"] == [gen.KERNEL_NAME] and by["open_project"] == ["-reset", gen.KERNEL_PROJECT]
+    assert by["config_rtl"] == ["-reset_level", "low"] and "csynth_design" in by and "export_design" not in by
+    assert by["set_part"] == ["xczu3eg-sbva484-1-i"]
+    top = (build.directory / gen.TOP_SOURCE).read_text()
+    kernel = top.split(f"void {gen.KERNEL_NAME}(")[1]
+    assert "#pragma HLS INTERFACE ap_ctrl_none port=return" in kernel and "#pragma HLS DATAFLOW" in kernel
+    assert "s_axilite" not in kernel  # nothing to start it: it restarts by itself
 
 
 def test_part_from_the_command_line_wins(build):
@@ -86,9 +100,11 @@ def test_dataflow_top_and_memory_styles(tmp_path):
     top = (tmp_path / gen.TOP_SOURCE).read_text()
     assert "#pragma HLS DATAFLOW" in top and "#pragma HLS INTERFACE axis port=s_axis" in top
     calls = [line.strip() for line in top.splitlines() if line.strip().startswith("sbn_accel_")]
-    assert calls == ["sbn_accel_layer0(s_axis, l0_out, frames);", "sbn_accel_dwc0(l0_out, l1_in, frames);",
-                     "sbn_accel_layer1(l1_in, l1_out, frames);", "sbn_accel_dwc1(l1_out, l2_in, frames);",
-                     "sbn_accel_layer2(l2_in, m_axis, frames);"]
+    chain = ["sbn_accel_layer0(s_axis, l0_out, {f});", "sbn_accel_dwc0(l0_out, l1_in, {f});",
+             "sbn_accel_layer1(l1_in, l1_out, {f});", "sbn_accel_dwc1(l1_out, l2_in, {f});",
+             "sbn_accel_layer2(l2_in, m_axis, {f});"]
+    # the top on `frames` frames, then the free-running kernel on one frame per start
+    assert calls == [c.format(f="frames") for c in chain] + [c.format(f="1") for c in chain]
     l0, l1, l2 = ((tmp_path / gen.layer_header_name(i)).read_text() for i in range(3))
     assert "variable=weights type=rom_1p impl=bram" in l0 and "variable=thresholds type=rom_1p impl=lutram" in l0
     assert "variable=weights type=rom_1p impl=lutram" in l1 and "ARRAY_PARTITION variable=thresholds complete" in l1
