@@ -77,6 +77,8 @@ class LayerSpec:
     ram_style: str = "auto"  # weight memory
     ram_style_thresholds: str = "auto"  # threshold memory
 
+    kind = "mvau"  # the layer kinds: LayerSpec "mvau", ThresholdSpec "threshold"
+
     def __post_init__(self):
         if self.mode not in MODES:
             raise SbnHwError(f"layer {self.name}: unknown mode '{self.mode}'")
@@ -123,6 +125,40 @@ class LayerSpec:
     def acc_bits(self) -> int:
         return bits_for_range(*self.acc_range)[0]
 
+    # The stream protocol every layer kind has (backends and the shell read these):
+    # elements per frame in/out, elements per beat in/out, beats per frame in/out.
+    @property
+    def in_elems(self) -> int:
+        return self.mw
+
+    @property
+    def out_elems(self) -> int:
+        return self.mh
+
+    @property
+    def in_per_beat(self) -> int:
+        return self.simd
+
+    @property
+    def out_per_beat(self) -> int:
+        return self.pe
+
+    @property
+    def in_words(self) -> int:
+        return self.sf
+
+    @property
+    def out_words(self) -> int:
+        return self.nf
+
+    @property
+    def out_signed(self) -> bool:
+        return False if self.has_thresholds else self.acc_signed
+
+    @property
+    def out_range(self) -> tuple[int, int]:
+        return (0, 1) if self.has_thresholds else self.acc_range
+
     @property
     def acc_signed(self) -> bool:
         return self.acc_range[0] < 0
@@ -147,6 +183,15 @@ class LayerSpec:
         """(words, bits per word) of the threshold memory: PE entries {le, T} per output row."""
         return self.nf, self.pe * (self.th_bits + 1)
 
+    def summary(self) -> str:
+        return (f"{self.mw}x{self.mh} {self.mode}, PE={self.pe} SIMD={self.simd}, {self.cycles} cycles/frame"
+                + (", thresholds" if self.has_thresholds else ", integer output"))
+
+    def as_record(self) -> dict:
+        return {"name": self.name, "kind": self.kind, "mw": self.mw, "mh": self.mh, "pe": self.pe, "simd": self.simd,
+                "mode": self.mode, "cycles": self.cycles, "ram_style": self.ram_style,
+                "ram_style_thresholds": self.ram_style_thresholds if self.has_thresholds else None}
+
     def with_resolved_memory_styles(self) -> "LayerSpec":
         """The same layer with "auto" memory styles replaced by the style chosen for its size."""
         return replace(self, ram_style=resolve_ram_style(self.ram_style, *self.weight_memory_shape),
@@ -161,8 +206,117 @@ def check_folding(name: str, mw: int, mh: int, pe: int, simd: int) -> None:
 
 
 @dataclass(frozen=True)
+class ThresholdSpec:
+    """An elementwise multi-threshold unit (an input quantizer in hardware, FINN's Thresholding):
+    element i of a frame, of channel c = i mod C, becomes out_bias + #{k : x_i >= T[c, k]}.
+    PE elements per beat in and out; one beat per cycle."""
+
+    name: str
+    elements: int  # elements per frame
+    pe: int  # elements per beat; divides elements, and C unless C == 1 (one row for every element)
+    in_min: int  # input element range
+    in_max: int
+    thresholds: np.ndarray  # (C, T) int64, ascending per row, clamped to [in_min, in_max + 1]
+    out_bias: int = 0
+    ram_style: str = "auto"  # threshold memory (FINN's Thresholding ram_style)
+
+    kind = "threshold"
+    has_thresholds = True  # its output is a quantized activation, not an accumulator
+
+    def __post_init__(self):
+        t = np.asarray(self.thresholds)
+        if t.ndim != 2 or t.shape[0] < 1 or t.shape[1] < 1:
+            raise SbnHwError(f"layer {self.name}: thresholds must be (channels, thresholds), got shape {t.shape}")
+        if np.any(np.diff(t, axis=1) < 0):
+            raise SbnHwError(f"layer {self.name}: thresholds must ascend along each channel")
+        if t.min() < self.in_min or t.max() > self.in_max + 1:
+            raise SbnHwError(f"layer {self.name}: thresholds must lie in [{self.in_min}, {self.in_max + 1}] "
+                             "(clamp_input_thresholds makes them so without changing any output)")
+        c = t.shape[0]
+        if self.elements % c:
+            raise SbnHwError(f"layer {self.name}: {c} threshold channels do not divide {self.elements} elements")
+        if self.pe < 1 or self.elements % self.pe or (c > 1 and c % self.pe):
+            allowed = [d for d in divisors(self.elements) if c == 1 or c % d == 0]
+            raise SbnHwError(f"layer {self.name}: PE={self.pe} must divide the {self.elements} elements"
+                             + (f" and the {c} channels" if c > 1 else "") + f"; choose PE from {allowed}")
+        check_ram_style(self.name, "ram_style", self.ram_style)
+
+    @property
+    def channels(self) -> int:
+        return int(self.thresholds.shape[0])
+
+    @property
+    def n_thresholds(self) -> int:
+        return int(self.thresholds.shape[1])
+
+    @property
+    def in_bits(self) -> int:
+        return bits_for_range(self.in_min, self.in_max)[0]
+
+    @property
+    def in_signed(self) -> bool:
+        return self.in_min < 0
+
+    @property
+    def out_range(self) -> tuple[int, int]:
+        return int(self.out_bias), int(self.out_bias) + self.n_thresholds
+
+    @property
+    def out_bits(self) -> int:
+        return bits_for_range(*self.out_range)[0]
+
+    @property
+    def out_signed(self) -> bool:
+        return self.out_range[0] < 0
+
+    @property
+    def th_bits(self) -> int:
+        """Signed width of thresholds clamped to [in_min, in_max + 1]."""
+        return bits_for_range(min(self.in_min, -1), self.in_max + 1)[0]
+
+    @property
+    def ch_words(self) -> int:
+        """Words of the threshold memory: one per beat until the channels repeat."""
+        return 1 if self.channels == 1 else self.channels // self.pe
+
+    @property
+    def threshold_memory_shape(self) -> tuple[int, int]:
+        return self.ch_words, self.pe * self.n_thresholds * self.th_bits
+
+    in_elems = out_elems = property(lambda self: self.elements)
+    simd = in_per_beat = out_per_beat = property(lambda self: self.pe)
+    sf = nf = in_words = out_words = cycles = property(lambda self: self.elements // self.pe)
+
+    def summary(self) -> str:
+        lo, hi = self.out_range
+        return (f"{self.elements} elements -> [{lo}, {hi}] by {self.n_thresholds} threshold(s) x {self.channels} "
+                f"channel(s), PE={self.pe}, {self.cycles} cycles/frame")
+
+    def as_record(self) -> dict:
+        return {"name": self.name, "kind": self.kind, "elements": self.elements, "channels": self.channels,
+                "thresholds": self.n_thresholds, "out_bias": int(self.out_bias), "pe": self.pe, "cycles": self.cycles,
+                "ram_style": self.ram_style}
+
+    def with_resolved_memory_styles(self) -> "ThresholdSpec":
+        return replace(self, ram_style=resolve_ram_style(self.ram_style, *self.threshold_memory_shape))
+
+
+def clamp_input_thresholds(t: np.ndarray, in_min: int, in_max: int) -> np.ndarray:
+    """Thresholds on integers in [in_min, in_max] as integers in [in_min, in_max + 1]: x >= t is
+    x >= ceil(t), always true below in_min and never above in_max, so no output changes."""
+    return np.clip(np.ceil(np.asarray(t, dtype=np.float64)), in_min, in_max + 1).astype(np.int64)
+
+
+Layer = LayerSpec | ThresholdSpec
+
+
+_MVAU_META = ("name", "mw", "mh", "pe", "simd", "mode", "in_min", "in_max", "ram_style", "ram_style_thresholds")
+_THRESHOLD_META = ("name", "elements", "pe", "in_min", "in_max", "out_bias", "ram_style")
+
+
+@dataclass(frozen=True)
 class Accelerator:
-    layers: tuple[LayerSpec, ...]
+    layers: tuple[Layer, ...]
     input_dtype: str
     input_scale: float
     output_scale: np.ndarray  # host-side float affine after the last layer: acc * scale + bias
@@ -171,14 +325,18 @@ class Accelerator:
 
     def __post_init__(self):
         for a, b in zip(self.layers, self.layers[1:]):
-            if a.mh != b.mw:
-                raise SbnHwError(f"layer {b.name} takes {b.mw} inputs but {a.name} produces {a.mh}")
+            if a.out_elems != b.in_elems:
+                raise SbnHwError(f"layer {b.name} takes {b.in_elems} inputs but {a.name} produces {a.out_elems}")
             if not a.has_thresholds:
                 raise SbnHwError(f"layer {a.name} has no thresholds but is not the last layer")
-            if not streams_compatible(a.pe, b.simd):
+            lo, hi = a.out_range
+            if lo < b.in_min or hi > b.in_max or a.out_bits != b.in_bits:
+                raise SbnHwError(f"layer {a.name} emits {a.out_bits}-bit values in [{lo}, {hi}] but {b.name} takes "
+                                 f"{b.in_bits}-bit values in [{b.in_min}, {b.in_max}]")
+            if not streams_compatible(a.out_per_beat, b.in_per_beat):
                 raise SbnHwError(
-                    f"stream width mismatch: {a.name} emits PE={a.pe} values per beat and {b.name} takes "
-                    f"SIMD={b.simd}; one must divide the other (change one of them)"
+                    f"stream width mismatch: {a.name} emits PE={a.out_per_beat} values per beat and {b.name} takes "
+                    f"SIMD={b.in_per_beat}; one must divide the other (change one of them)"
                 )
 
     @property
@@ -188,30 +346,32 @@ class Accelerator:
 
     @property
     def in_features(self) -> int:
-        return self.layers[0].mw
+        return self.layers[0].in_elems
 
     @property
     def out_features(self) -> int:
-        return self.layers[-1].mh
+        return self.layers[-1].out_elems
+
+    @property
+    def mvau_layers(self) -> list[LayerSpec]:
+        return [l for l in self.layers if l.kind == "mvau"]
 
     def save(self, path: Path) -> Path:
         path = Path(path)
-        meta = {
-            "name": self.name,
-            "input_dtype": self.input_dtype,
-            "input_scale": self.input_scale,
-            "layers": [
-                {k: getattr(l, k) for k in ("name", "mw", "mh", "pe", "simd", "mode", "in_min", "in_max",
-                                            "ram_style", "ram_style_thresholds")}
-                for l in (l.with_resolved_memory_styles() for l in self.layers)
-            ],
-        }
+        meta_layers = []
         arrays = {"output_scale": self.output_scale, "output_bias": self.output_bias}
-        for i, l in enumerate(self.layers):
+        for i, l in enumerate(l.with_resolved_memory_styles() for l in self.layers):
+            if l.kind == "threshold":
+                meta_layers.append({"kind": l.kind, **{k: getattr(l, k) for k in _THRESHOLD_META}})
+                arrays[f"t{i}"] = l.thresholds
+                continue
+            meta_layers.append({k: getattr(l, k) for k in _MVAU_META})
             arrays[f"w{i}"] = l.weights
             if l.has_thresholds:
                 arrays[f"t{i}"] = l.thresholds
                 arrays[f"le{i}"] = l.threshold_le
+        meta = {"name": self.name, "input_dtype": self.input_dtype, "input_scale": self.input_scale,
+                "layers": meta_layers}
         tmp = path.with_name(path.name + ".partial.npz")
         np.savez(tmp, meta=np.array(json.dumps(meta)), **arrays)
         tmp.replace(path)
@@ -224,22 +384,29 @@ class Accelerator:
             raise SbnHwError(f"no accelerator description at '{path}': run `sbn-hw compile` first")
         with np.load(path, allow_pickle=False) as z:
             meta = json.loads(str(z["meta"]))
-            # Descriptions saved before memory styles existed have none: they load as "auto", resolved.
-            layers = tuple(
-                LayerSpec(
+            layers = []
+            for i, lm in enumerate(meta["layers"]):
+                # Descriptions saved before layer kinds existed hold MVAUs only; before memory
+                # styles, none: they load as "auto", resolved.
+                kind = lm.pop("kind", "mvau")
+                if kind == "threshold":
+                    layers.append(ThresholdSpec(**lm, thresholds=z[f"t{i}"]).with_resolved_memory_styles())
+                    continue
+                layers.append(LayerSpec(
                     **lm,
                     weights=z[f"w{i}"],
                     thresholds=z[f"t{i}"] if f"t{i}" in z else None,
                     threshold_le=z[f"le{i}"] if f"le{i}" in z else None,
-                ).with_resolved_memory_styles()
-                for i, lm in enumerate(meta["layers"])
-            )
-            return Accelerator(layers, meta["input_dtype"], meta["input_scale"], z["output_scale"], z["output_bias"], meta["name"])
+                ).with_resolved_memory_styles())
+            return Accelerator(tuple(layers), meta["input_dtype"], meta["input_scale"], z["output_scale"],
+                               z["output_bias"], meta["name"])
 
     @property
     def folding(self) -> list[tuple[int, int, str, str]]:
-        """(PE, SIMD, ram_style, ram_style_thresholds) per layer, as with_folding takes it."""
-        return [(l.pe, l.simd, l.ram_style, l.ram_style_thresholds) for l in self.layers]
+        """(PE, SIMD, ram_style, ram_style_thresholds) per layer, as with_folding takes it (a
+        threshold layer: (PE, PE, "auto", its memory style))."""
+        return [(l.pe, l.pe, "auto", l.ram_style) if l.kind == "threshold" else
+                (l.pe, l.simd, l.ram_style, l.ram_style_thresholds) for l in self.layers]
 
     def with_folding(self, folding: list[tuple]) -> "Accelerator":
         """Same accelerator with (PE, SIMD), or (PE, SIMD, ram_style, ram_style_thresholds), per
@@ -249,6 +416,10 @@ class Accelerator:
             raise SbnHwError(f"folding has {len(folding)} entries for {len(self.layers)} layers")
         layers = []
         for l, f in zip(self.layers, folding):
+            if l.kind == "threshold":  # PE only (elements in = out per beat); its memory is the thresholds'
+                styles = dict(ram_style=f[3]) if len(f) > 2 else {}
+                layers.append(replace(l, pe=f[0], **styles).with_resolved_memory_styles())
+                continue
             styles = dict(ram_style=f[2], ram_style_thresholds=f[3]) if len(f) > 2 else {}
             layers.append(replace(l, pe=f[0], simd=f[1], **styles).with_resolved_memory_styles())
         return replace(self, layers=tuple(layers))

@@ -6,14 +6,14 @@ import numpy as np
 
 
 def finn_layer_outputs(finn_model, x_hw: np.ndarray, input_dtype: str, progress=None) -> list[np.ndarray]:
-    """Every MVAU's output for all frames of the integer inputs x_hw (N, features)."""
+    """Every hardware layer's (MVAU, Thresholding) output for all frames of the integer inputs x_hw (N, features)."""
     from finn.core.onnx_exec import execute_onnx
 
     iname = finn_model.graph.input[0].name
     feed_bits = finn_model.get_tensor_datatype(iname).name == "BINARY"
     xin = x_hw if (input_dtype != "BIPOLAR" or feed_bits) else 2 * x_hw - 1
     ishape = finn_model.get_tensor_shape(iname)
-    mvau_outs = [n.output[0] for n in finn_model.graph.node if n.op_type == "MVAU"]
+    mvau_outs = [n.output[0] for n in finn_model.graph.node if n.op_type in ("MVAU", "Thresholding")]
     per_layer = [[] for _ in mvau_outs]
     for xi in (progress(xin) if progress is not None else xin):
         ctx = execute_onnx(finn_model, {iname: xi.reshape(ishape).astype(np.float32)}, return_full_exec_context=True)
@@ -28,5 +28,6 @@ def finn_outputs_in_our_terms(accel, finn_model, outputs: list[np.ndarray]) -> l
 
     from sbn_hw.compile.finn_frontend import finn_output_to_ours
 
-    dtypes = [getCustomOp(n).get_nodeattr("outputDataType") for n in finn_model.get_nodes_by_op_type("MVAU")]
+    dtypes = [getCustomOp(n).get_nodeattr("outputDataType") for n in finn_model.graph.node
+              if n.op_type in ("MVAU", "Thresholding")]
     return [finn_output_to_ours(l, dt, f) for l, dt, f in zip(accel.layers, dtypes, outputs)]

@@ -11,13 +11,15 @@ import numpy as np
 from onnx import helper
 
 from sbn_hw import SbnHwError
-from sbn_hw.compile.accel import Accelerator, LayerSpec, check_input_type
+from sbn_hw.compile.accel import Accelerator, LayerSpec, ThresholdSpec, check_input_type, clamp_input_thresholds
 from sbn_hw.compile.bbn import clamp_thresholds
 
 # Ops a binary MLP exported by Brevitas may contain (before conversion).
+# Pow and Sqrt appear in TensorNorm (brevitas_examples.bnn_pynq) on constants only: constant folding
+# removes them, and one left on a computed tensor is refused after streamlining.
 SUPPORTED_QONNX_OPS = {
     "BipolarQuant", "Quant", "BinaryQuant", "Transpose", "MatMul", "Gemm", "BatchNormalization",
-    "Mul", "Add", "Sub", "Div", "Identity", "Dropout", "Flatten", "Reshape", "Constant",
+    "Mul", "Add", "Sub", "Div", "Identity", "Dropout", "Flatten", "Reshape", "Constant", "Pow", "Sqrt",
 }
 # Ops that may follow the last MVAU and run on the host as a float affine.
 HOST_TAIL_OPS = {"Mul", "Add"}
@@ -146,6 +148,7 @@ def qonnx_to_finn_hw(model, input_dtype: str = "UINT8", input_scale: float = 1.0
     from finn.transformation.fpgadataflow.convert_to_hw.quantized_matrix_vector_activation import (
         InferQuantizedMatrixVectorActivation,
     )
+    from finn.transformation.fpgadataflow.convert_to_hw.thresholding import InferThresholdingLayer
     from finn.transformation.qonnx.convert_qonnx_to_finn import ConvertQONNXtoFINN
     from finn.transformation.streamline import Streamline, absorb
     from finn.transformation.streamline.round_thresholds import RoundAndClipThresholds
@@ -164,14 +167,21 @@ def qonnx_to_finn_hw(model, input_dtype: str = "UINT8", input_scale: float = 1.0
     model = model.transform(ConvertBipolarMatMulToXnorPopcount()).transform(Streamline())
     model = model.transform(RoundAndClipThresholds())
     model = model.transform(InferBinaryMatrixVectorActivation()).transform(InferQuantizedMatrixVectorActivation())
+    # A quantizer left on the input (bnn_pynq's input QuantIdentity, preprocessing folded into its
+    # thresholds by streamlining) becomes FINN's Thresholding layer.
+    model = model.transform(InferThresholdingLayer())
     return _tidy(model)
 
 
+HW_LAYER_OPS = ("MVAU", "Thresholding")
+
+
 def _mvau_chain(model):
-    """The MVAU nodes in order, and the host-side tail nodes after them; errors on anything else."""
+    """The hardware layer nodes (MVAU, Thresholding) in order, and the host-side tail nodes after
+    them; errors on anything else."""
     nodes = list(model.graph.node)
     mvaus = []
-    while nodes and nodes[0].op_type == "MVAU":
+    while nodes and nodes[0].op_type in HW_LAYER_OPS:
         mvaus.append(nodes.pop(0))
     for n in nodes:
         if n.op_type not in HOST_TAIL_OPS:
@@ -186,8 +196,11 @@ def _mvau_chain(model):
                     )
                 hint = " (is every activation between Linear layers a bipolar QuantIdentity with BatchNorm before it?)"
             raise SbnHwError(f"unsupported op '{n.op_type}' (node '{n.name}') left after FINN streamlining{hint}")
-    if not mvaus:
+    if not any(n.op_type == "MVAU" for n in mvaus):
         raise SbnHwError("no binary Linear layer found: the model has no matrix layer FINN could map to an MVAU")
+    if mvaus[-1].op_type != "MVAU":
+        raise SbnHwError(f"the hardware chain ends in '{mvaus[-1].name}', a thresholding layer, not a matrix layer: "
+                         "sbn-hw accelerators end in a Linear layer whose output goes to the host")
     return mvaus, nodes
 
 
@@ -216,9 +229,32 @@ def layer_mode(xnor: bool, in_dtype: str, w_dtype: str) -> str:
     return "int"
 
 
+def threshold_layer(model, node) -> ThresholdSpec:
+    """FINN's Thresholding node -> ThresholdSpec (integer input; thresholds clamped to its range)."""
+    from qonnx.custom_op.registry import getCustomOp
+
+    op = getCustomOp(node)
+    idt = model.get_tensor_datatype(node.input[0])
+    if not idt.is_integer():
+        raise SbnHwError(f"thresholding layer '{node.name}' takes {idt.name} input: the accelerator's input must be "
+                         "integers (give --input-dtype and --input-scale so that x_float = x_int * scale)")
+    odt = op.get_nodeattr("outputDataType")
+    if odt == "BIPOLAR":
+        raise SbnHwError(f"thresholding layer '{node.name}' emits BIPOLAR values, which FINN only leaves before "
+                         "non-XNOR layers; sbn-hw needs the bits of an XNOR layer's input here")
+    lo, hi = int(idt.min()), int(idt.max())
+    t = model.get_initializer(node.input[1])
+    elements = int(np.prod(model.get_tensor_shape(node.input[0])[1:]))
+    return ThresholdSpec(node.name, elements, 1, lo, hi, clamp_input_thresholds(np.atleast_2d(t), lo, hi),
+                         int(op.get_nodeattr("ActVal")))
+
+
 def finn_output_to_ours(layer, node_output_dtype: str, values: np.ndarray) -> np.ndarray:
     """FINN's MVAU output in our terms: bits for thresholded layers (FINN may emit +-1), and the
-    accumulator for the last layer (FINN emits the dot product for {0,1} weights)."""
+    accumulator for the last layer (FINN emits the dot product for {0,1} weights). A threshold
+    layer's output is FINN's Thresholding output as it is."""
+    if layer.kind == "threshold":
+        return values
     if layer.has_thresholds:
         return (values > 0).astype(np.int64) if node_output_dtype == "BIPOLAR" else values
     if layer.mode == "and_w":
@@ -233,6 +269,9 @@ def finn_hw_to_accelerator(model, input_dtype: str, input_scale: float, name: st
     mvaus, tail = _mvau_chain(model)
     layers = []
     for i, node in enumerate(mvaus):
+        if node.op_type == "Thresholding":
+            layers.append(threshold_layer(model, node))
+            continue
         op = getCustomOp(node)
         mw, mh = op.get_nodeattr("MW"), op.get_nodeattr("MH")
         xnor = op.get_nodeattr("binaryXnorMode") == 1
@@ -272,9 +311,12 @@ def set_finn_folding(model, folding: dict[str, tuple[int, int]]):
     """Write PE/SIMD into the MVAU nodes (so the saved FINN graph carries the folding)."""
     from qonnx.custom_op.registry import getCustomOp
 
-    for node in model.get_nodes_by_op_type("MVAU"):
+    for node in model.graph.node:
+        if node.op_type not in HW_LAYER_OPS:
+            continue
         pe, simd = folding[node.name]
         op = getCustomOp(node)
         op.set_nodeattr("PE", int(pe))
-        op.set_nodeattr("SIMD", int(simd))
+        if node.op_type == "MVAU":
+            op.set_nodeattr("SIMD", int(simd))
     return model

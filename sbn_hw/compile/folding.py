@@ -4,6 +4,7 @@ reading / writing them as FINN's folding JSON."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from sbn_hw import SbnHwError
@@ -17,8 +18,25 @@ MAX_PREFERRED_SIMD = 64
 RAM_STYLES = ("auto", "block", "distributed", "logic")
 # The folding-JSON keys this flow reads; FINN's other keys (mem_mode, resType, ...) are ignored.
 FOLDING_KEYS = ("PE", "SIMD", "ram_style", "ram_style_thresholds")
-# FINN op types our layers are (a "Defaults" value applies to a layer when it names one, or "all").
-LAYER_OP_TYPES = ("MVAU", "MVAU_hls", "MVAU_rtl", "MatrixVectorActivation")
+# FINN op types each of our layer kinds is (a "Defaults" value applies to a layer when it names
+# one of its kind's, or "all"). FINN names nodes <op type>_<index>, the index counting per op type;
+# the op type carries the backend since FINN v0.10 (MVAU_hls_0, Thresholding_rtl_0), and older
+# configs use the long names (MatrixVectorActivation_0, Thresholding_Batch_0).
+KIND_OP_TYPES = {
+    "mvau": ("MVAU", "MVAU_hls", "MVAU_rtl", "MatrixVectorActivation"),
+    "threshold": ("Thresholding", "Thresholding_hls", "Thresholding_rtl", "Thresholding_Batch"),
+}
+LAYER_OP_TYPES = KIND_OP_TYPES["mvau"]
+# Our layer names per kind (MVAU_0, Thresholding_0, ...): the canonical FINN op type.
+KIND_PREFIX = {"mvau": "MVAU", "threshold": "Thresholding"}
+# FINN layers that have no counterpart in an sbn-hw accelerator (their entries are listed, not used):
+# the host takes the argmax (LabelSelect), and FIFOs / width converters are sized by the generator.
+FINN_ONLY_OP_TYPES = ("LabelSelect", "StreamingFIFO", "StreamingDataWidthConverter", "TLastMarker", "IODMA",
+                      "AddStreams", "DuplicateStreams", "ChannelwiseOp", "GlobalAccPool", "LabelSelect_Batch",
+                      "StreamingDataWidthConverter_Batch", "Pool", "Pool_Batch", "FMPadding", "FMPadding_Batch",
+                      "VectorVectorActivation", "VVAU", "StreamingEltwise", "UpsampleNearestNeighbour", "Lookup",
+                      "ConvolutionInputGenerator", "ConvolutionInputGenerator1D", "StreamingMaxPool",
+                      "StreamingMaxPool_Batch", "DownSampler", "StreamingConcat", "StreamingSplit")
 
 # auto_ram_style's thresholds, from Yosys synth_xilinx of sbn_mvau layers (xnor, SIMD = width,
 # 64..2048 words of 4..64 bits, each memory as logic and as block RAM; see auto_ram_style).
@@ -109,17 +127,17 @@ def auto_folding(shapes: list[tuple[int, int]], target_cycles: int) -> list[tupl
     return folding
 
 
-def _default_value(path: Path, key: str, value):
+def _default_value(path: Path, key: str, value, op_types=LAYER_OP_TYPES):
     """A "Defaults" value in FINN's form [value, op types, value, op types, ...] (op types: "all" or a
-    list) -> the value for our layers, or None when it names other op types only. A bare value (not a
-    list) applies to every layer."""
+    list) -> the value for a layer of one of op_types, or None when it names other op types only. A
+    bare value (not a list) applies to every layer."""
     if not isinstance(value, list):
         return value
     if len(value) % 2:
         raise SbnHwError(f"folding file '{path}': Defaults {key} must be [value, op types, ...] pairs as in "
                          f"FINN, e.g. {{\"{key}\": [{json.dumps(value[0] if value else 1)}, [\"MVAU\"]]}} or [.., \"all\"]")
     for val, ops in zip(value[::2], value[1::2]):
-        if ops == "all" or (isinstance(ops, list) and any(op in LAYER_OP_TYPES for op in ops)):
+        if ops == "all" or (isinstance(ops, list) and any(op in op_types for op in ops)):
             return val
     return None
 
@@ -135,16 +153,38 @@ def _check_entry(path: Path, layer: str, entry: dict) -> dict:
     return entry
 
 
-def read_folding_json(path: Path, layer_names: list[str]) -> dict[str, dict]:
+_FINN_NAME = re.compile(r"^(?P<op>[A-Za-z][A-Za-z0-9]*?(?:_Batch)?)(?:_(?P<backend>hls|rtl))?_(?P<index>\d+)$")
+
+
+def canonical_layer_name(key: str) -> tuple[str | None, str | None]:
+    """A FINN node name -> (our layer name, FINN op type without backend), e.g. MVAU_hls_0 ->
+    (MVAU_0, MVAU), Thresholding_Batch_0 -> (Thresholding_0, Thresholding_Batch); (None, op) for
+    a FINN layer sbn-hw has no counterpart of; (None, None) when it is no FINN node name."""
+    m = _FINN_NAME.match(key)
+    if not m:
+        return None, None
+    op, index = m.group("op"), m.group("index")
+    for kind, ops in KIND_OP_TYPES.items():
+        if op in ops:
+            return f"{KIND_PREFIX[kind]}_{index}", op
+    return None, (op if op in FINN_ONLY_OP_TYPES else None)
+
+
+def read_folding_json(path: Path, layer_names: list[str], kinds: list[str] | None = None,
+                      ignored: list[str] | None = None) -> dict[str, dict]:
     """Read a FINN-format folding config:
     {"Defaults": {"ram_style": ["block", ["MVAU"]]}, "MVAU_0": {"PE": 4, "SIMD": 8, "ram_style": "distributed"}}.
 
     Returns name -> {"PE", "SIMD", "ram_style", "ram_style_thresholds"}, each None where neither the
     layer's entry nor "Defaults" gives it. As in FINN's ApplyConfig, a "Defaults" value applies to
-    every layer whose op type it names (or "all") and a layer's own entry overrides it. Other keys
-    (mem_mode, resType, ...) are ignored.
+    every layer whose op type it names (or "all") and a layer's own entry overrides it. FINN's node
+    names are read as FINN writes them (MVAU_hls_0, Thresholding_rtl_0, MatrixVectorActivation_0
+    all name our MVAU_0 / Thresholding_0). kinds: each layer's kind (default all "mvau").
+    What is not used is appended to `ignored` (when given) as text: keys that mean nothing here
+    (mem_mode, resType, ...) and entries of FINN layers sbn-hw does not have (LabelSelect, ...).
     """
     path = Path(path)
+    kinds = kinds or ["mvau"] * len(layer_names)
     try:
         cfg = json.loads(path.read_text())
     except FileNotFoundError:
@@ -153,30 +193,53 @@ def read_folding_json(path: Path, layer_names: list[str]) -> dict[str, dict]:
         raise SbnHwError(f"folding file '{path}' is not valid JSON ({e}); expected FINN's format, e.g. {{\"MVAU_0\": {{\"PE\": 4, \"SIMD\": 8}}}}") from None
     if not isinstance(cfg, dict):
         raise SbnHwError(f"folding file '{path}' must hold a JSON object of layer name -> {{\"PE\": .., \"SIMD\": ..}}")
-    unknown = [k for k in cfg if k != "Defaults" and k not in layer_names]
+    entries, unknown, notes = {}, [], []
+    for key, value in cfg.items():
+        if key == "Defaults":
+            continue
+        ours = key if key in layer_names else canonical_layer_name(key)[0]
+        if ours in layer_names:
+            if ours in entries:
+                raise SbnHwError(f"folding file '{path}': {key} and another entry both name layer {ours}")
+            entries[ours] = (key, value)
+        elif canonical_layer_name(key)[1] in FINN_ONLY_OP_TYPES:
+            notes.append(f"{key} (no such layer in an sbn-hw accelerator)")
+        else:
+            unknown.append(key)
     if unknown:
-        raise SbnHwError(f"folding file '{path}' names unknown layers {unknown}; the layers are {layer_names}")
+        raise SbnHwError(f"folding file '{path}' names unknown layers {unknown}; the layers are {layer_names} "
+                         "(FINN's names such as MVAU_hls_0 or Thresholding_rtl_0 are read as MVAU_0 / Thresholding_0)")
     defaults = cfg.get("Defaults", {})
     if not isinstance(defaults, dict):
         raise SbnHwError(f"folding file '{path}': Defaults must be an object, e.g. {{\"PE\": [2, [\"MVAU\"]]}}")
-    base = {k: _default_value(path, k, defaults[k]) for k in FOLDING_KEYS if k in defaults}
+    notes += [f"Defaults.{k}" for k in defaults if k not in FOLDING_KEYS]
     out = {}
-    for name in layer_names:
-        entry = cfg.get(name, {})
+    for name, kind in zip(layer_names, kinds):
+        base = {k: _default_value(path, k, defaults[k], KIND_OP_TYPES[kind]) for k in FOLDING_KEYS if k in defaults}
+        key, entry = entries.get(name, (name, {}))
         if not isinstance(entry, dict):
-            raise SbnHwError(f"folding file '{path}': entry for {name} must be an object with PE and SIMD")
+            raise SbnHwError(f"folding file '{path}': entry for {key} must be an object with PE and SIMD")
         merged = {k: None for k in FOLDING_KEYS}
         merged.update({k: v for k, v in base.items() if v is not None})
         merged.update({k: entry[k] for k in FOLDING_KEYS if k in entry})
+        if kind == "threshold" and merged.get("ram_style_thresholds") is None:
+            merged["ram_style_thresholds"] = merged["ram_style"]  # FINN's Thresholding calls its memory ram_style
+        notes += [f"{key}.{k}={json.dumps(v)}" for k, v in entry.items() if k not in FOLDING_KEYS]
         out[name] = _check_entry(path, name, merged)
+    if ignored is not None:
+        ignored.extend(notes)
     return out
 
 
-def folding_json(names: list[str], folding: list[tuple]) -> dict:
+def folding_json(names: list[str], folding: list[tuple], kinds: list[str] | None = None) -> dict:
     """FINN-format folding config for the given layers: folding holds (PE, SIMD) or (PE, SIMD,
-    ram_style, ram_style_thresholds) per layer ("logic" is this flow's own memory style)."""
+    ram_style, ram_style_thresholds) per layer ("logic" is this flow's own memory style). A threshold
+    layer gets FINN's Thresholding form: PE and ram_style (its threshold memory)."""
     cfg: dict = {"Defaults": {}}
-    for n, f in zip(names, folding):
+    for n, f, kind in zip(names, folding, kinds or ["mvau"] * len(names)):
+        if kind == "threshold":
+            cfg[n] = {"PE": f[0], **({"ram_style": f[3]} if len(f) > 2 else {})}
+            continue
         cfg[n] = {"PE": f[0], "SIMD": f[1]}
         if len(f) > 2:
             cfg[n].update(ram_style=f[2], ram_style_thresholds=f[3])

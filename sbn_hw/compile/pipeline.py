@@ -10,7 +10,7 @@ from pathlib import Path
 from sbn_hw import SbnHwError
 from sbn_hw.compile.accel import Accelerator, check_folding
 from sbn_hw.compile.finn_frontend import finn_hw_to_accelerator, qonnx_to_finn_hw, set_finn_folding
-from sbn_hw.compile.folding import auto_folding, folding_json, read_folding_json
+from sbn_hw.compile.folding import auto_folding, divisors, folding_json, read_folding_json, streams_compatible
 from sbn_hw.export import load_onnx
 
 DEFAULT_TARGET_CYCLES = 512
@@ -21,6 +21,7 @@ class CompileResult:
     accel: Accelerator
     finn_model: object  # qonnx ModelWrapper of the folded FINN HW graph
     folding_config: dict  # FINN-format folding JSON of the chosen folding
+    folding_ignored: list[str]  # what a --folding file held that means nothing here (keys, FINN-only layers)
 
 
 def check_folding_source(folding_file: Path | None, target_cycles: int | None) -> None:
@@ -33,24 +34,47 @@ def check_folding_source(folding_file: Path | None, target_cycles: int | None) -
         raise SbnHwError(f"--target-cycles must be at least 1, got {target_cycles}")
 
 
-def choose_folding(accel: Accelerator, folding_file: Path | None,
-                   target_cycles: int | None) -> list[tuple[int, int, str, str]]:
+def threshold_pe(layer, neighbour_simd: int | None, target_cycles: int) -> int:
+    """PE of a threshold layer: the next layer's SIMD when allowed (one beat in, one beat out: it
+    never slows the stream), else the fewest lanes meeting the target that stream into it."""
+    allowed = [d for d in divisors(layer.elements) if layer.channels == 1 or layer.channels % d == 0]
+    if neighbour_simd in allowed:
+        return neighbour_simd
+    fits = [d for d in allowed if neighbour_simd is None or streams_compatible(d, neighbour_simd)]
+    meeting = [d for d in fits if layer.elements // d <= target_cycles]
+    return min(meeting) if meeting else max(fits)
+
+
+def choose_folding(accel: Accelerator, folding_file: Path | None, target_cycles: int | None,
+                   ignored: list[str] | None = None) -> list[tuple[int, int, str, str]]:
     """(PE, SIMD, ram_style, ram_style_thresholds) per layer, from a FINN folding file (its
     "Defaults" apply to every layer; PE/SIMD default to 1, memory styles to "auto") or, without
-    one, the cheapest folding meeting the target cycles per frame with "auto" memory styles."""
+    one, the cheapest folding meeting the target cycles per frame with "auto" memory styles.
+    A threshold layer's entry is (PE, PE, "auto", its memory style)."""
     names = [l.name for l in accel.layers]
     check_folding_source(folding_file, target_cycles)
     if folding_file is not None:
-        cfg = read_folding_json(folding_file, names)
+        cfg = read_folding_json(folding_file, names, kinds=[l.kind for l in accel.layers], ignored=ignored)
         folding = []
         for l in accel.layers:
             c = cfg[l.name]
             pe, simd = int(c["PE"] or 1), int(c["SIMD"] or 1)
+            if l.kind == "threshold":
+                folding.append((pe, pe, "auto", c["ram_style"] or "auto"))
+                continue
             check_folding(l.name, l.mw, l.mh, pe, simd)
             folding.append((pe, simd, c["ram_style"] or "auto", c["ram_style_thresholds"] or "auto"))
         return folding
-    fold = auto_folding([(l.mw, l.mh) for l in accel.layers], target_cycles or DEFAULT_TARGET_CYCLES)
-    return [(pe, simd, "auto", "auto") for pe, simd in fold]
+    target = target_cycles or DEFAULT_TARGET_CYCLES
+    mvaus = [l for l in accel.layers if l.kind == "mvau"]
+    fold = iter(auto_folding([(l.mw, l.mh) for l in mvaus], target))
+    folding: list = [None if l.kind == "threshold" else (*next(fold), "auto", "auto") for l in accel.layers]
+    for i, l in enumerate(accel.layers):
+        if l.kind == "threshold":
+            nxt = folding[i + 1][1] if i + 1 < len(folding) and folding[i + 1] else None
+            pe = threshold_pe(l, nxt, target)
+            folding[i] = (pe, pe, "auto", "auto")
+    return folding
 
 
 def compile_qonnx(
@@ -64,11 +88,12 @@ def compile_qonnx(
     a bad folding file or an unsupported model leaves a finished build untouched)."""
     model = qonnx_to_finn_hw(load_onnx(qonnx_path), input_dtype, input_scale)
     unfolded = finn_hw_to_accelerator(model, input_dtype, input_scale)
-    folding = choose_folding(unfolded, folding_file, target_cycles)
+    ignored: list[str] = []
+    folding = choose_folding(unfolded, folding_file, target_cycles, ignored)
     accel = unfolded.with_folding(folding)  # validates stream compatibility, resolves "auto" memory styles
     names = [l.name for l in accel.layers]
-    model = set_finn_folding(model, {n: (f[0], f[1]) for n, f in zip(names, folding)})
-    return CompileResult(accel, model, folding_json(names, accel.folding))
+    model = set_finn_folding(model, {n: (f[0], f[1]) for n, f in zip(names, accel.folding)})
+    return CompileResult(accel, model, folding_json(names, accel.folding, [l.kind for l in accel.layers]), ignored)
 
 
 def save_compile(res: CompileResult, out_dir: Path, accel: Accelerator | None = None) -> dict[str, Path]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from sbn_hw import SbnHwError
-from sbn_hw.compile.accel import Accelerator, LayerSpec
+from sbn_hw.compile.accel import Accelerator, Layer, LayerSpec
 
 
 class GoldenMismatch(SbnHwError):
@@ -50,13 +50,26 @@ def and_popcount(a_bits: np.ndarray, w_bits: np.ndarray) -> np.ndarray:
     return _popcount_chunked(pack_bits(a_bits), pack_bits(w_bits), np.bitwise_and)
 
 
-def accumulate(layer: LayerSpec, x: np.ndarray) -> np.ndarray:
-    x = np.asarray(x, dtype=np.int64)
+def _check_input_range(layer, x: np.ndarray) -> None:
     if x.min(initial=layer.in_min) < layer.in_min or x.max(initial=layer.in_max) > layer.in_max:
         raise SbnHwError(
             f"layer {layer.name}: input values outside [{layer.in_min}, {layer.in_max}] "
             f"(got [{x.min()}, {x.max()}]); check --input-dtype"
         )
+
+
+def multithreshold(x: np.ndarray, thresholds: np.ndarray, out_bias: int = 0) -> np.ndarray:
+    """(N, E) integers -> out_bias + #{k : x[n, i] >= T[i mod C, k]} (FINN's MultiThreshold on
+    integers, with the channel of element i being i mod C)."""
+    x = np.asarray(x, dtype=np.int64)
+    t = np.asarray(thresholds, dtype=np.int64)
+    rows = t[np.arange(x.shape[1]) % t.shape[0]]  # (E, T)
+    return out_bias + (x[:, :, None] >= rows[None]).sum(axis=2, dtype=np.int64)
+
+
+def accumulate(layer: LayerSpec, x: np.ndarray) -> np.ndarray:
+    x = np.asarray(x, dtype=np.int64)
+    _check_input_range(layer, x)
     if layer.mode == "xnor":
         return xnor_popcount(x.astype(np.uint8), layer.weights)
     if layer.mode == "and_act":  # the popcount(a) correction makes it the {0,1} x {-1,+1} dot product
@@ -66,8 +79,13 @@ def accumulate(layer: LayerSpec, x: np.ndarray) -> np.ndarray:
     return x @ (2 * layer.weights.astype(np.int64) - 1).T
 
 
-def run_layer(layer: LayerSpec, x: np.ndarray) -> np.ndarray:
-    """One layer on (N, MW) integer inputs -> (N, MH) bits, or accumulators for the last layer."""
+def run_layer(layer: Layer, x: np.ndarray) -> np.ndarray:
+    """One layer on (N, in_elems) integer inputs -> (N, out_elems): an MVAU's bits (or its
+    accumulators when it is the last layer), a threshold unit's quantized values."""
+    if layer.kind == "threshold":
+        x = np.asarray(x, dtype=np.int64)
+        _check_input_range(layer, x)
+        return multithreshold(x, layer.thresholds, layer.out_bias)
     acc = accumulate(layer, x)
     if not layer.has_thresholds:
         return acc

@@ -120,7 +120,7 @@ def run_csim(accel: Accelerator, x_hw: np.ndarray, work_dir: Path, part: str = D
         raise GoldenMismatch(f"HLS C simulation read an empty stream (a kernel consumed more beats than it was given); "
                              f"see {log_path}")
     n = len(x_hw)
-    layers = [read_frames(out_dir / f"layer{i}.txt", n, l.mh) for i, l in enumerate(accel.layers)]
+    layers = [read_frames(out_dir / f"layer{i}.txt", n, l.out_elems) for i, l in enumerate(accel.layers)]
     result = CsimResult(read_frames(out_dir / "top.txt", n, accel.out_features),
                         read_frames(out_dir / "kernel.txt", n, accel.out_features), layers, golden, n,
                         time.time() - t0, build, log_path)

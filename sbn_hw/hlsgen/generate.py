@@ -9,12 +9,14 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from sbn_hw import SbnHwError
-from sbn_hw.compile.accel import Accelerator, LayerSpec
+from sbn_hw.compile.accel import Accelerator, Layer, LayerSpec, ThresholdSpec
 from sbn_hw.paths import resource_dir
 from sbn_hw.rtlgen.generate import fifo_depth, threshold_words, weight_words
 
-LIBRARY_FILES = ("sbn_common.h", "sbn_dot.h", "sbn_mvau.h", "sbn_dwc.h", "sbn_tb_io.h")
+LIBRARY_FILES = ("sbn_common.h", "sbn_dot.h", "sbn_mvau.h", "sbn_dwc.h", "sbn_tb_io.h", "sbn_thresh.h")
 TOP_NAME = "sbn_accel_top"  # the same name as the RTL top, so a flow can swap one for the other
 TOP_HEADER, TOP_SOURCE, TESTBENCH, TCL = f"{TOP_NAME}.h", f"{TOP_NAME}.cpp", "sbn_accel_tb.cpp", "run_vitis_hls.tcl"
 # The free-running form of the same dataflow (ap_ctrl_none, one frame per start, restarted by
@@ -48,7 +50,10 @@ def widths(accel: Accelerator) -> list[int]:
     """Every ap_uint width the generated code uses: streams, weight words, threshold words."""
     out = []
     for i, l in enumerate(accel.layers):
-        out += [l.simd * l.in_bits, l.pe * l.out_bits, l.pe * l.simd, l.pe * (l.th_bits + 1)]
+        if l.kind == "threshold":
+            out += [l.pe * l.in_bits, l.pe * l.out_bits]
+        else:
+            out += [l.simd * l.in_bits, l.pe * l.out_bits, l.pe * l.simd, l.pe * (l.th_bits + 1)]
         if i + 1 < len(accel.layers):
             out.append(accel.layers[i + 1].simd * l.out_bits)
     return out
@@ -68,15 +73,27 @@ def ap_uint_literal(width: int, hex_digits: str) -> str:
     return f'ap_uint<{width}>("0x{hex_digits}", 16)'
 
 
-def layer_constants(i: int, l: LayerSpec) -> list[str]:
-    """The layer's shape as compile-time constants and its stream types, for the top and the testbench."""
+def layer_constants(i: int, l: Layer) -> list[str]:
+    """The layer's shape as compile-time constants and its stream types, for the top and the
+    testbench. Every kind has MW / MH (elements per frame in / out), SIMD / PE (per beat)."""
+    if l.kind == "threshold":
+        consts = dict(MW=l.elements, MH=l.elements, PE=l.pe, SIMD=l.pe, IN_BITS=l.in_bits, CH_WORDS=l.ch_words,
+                      NT=l.n_thresholds, TH_BITS=l.th_bits, OUT_BITS=l.out_bits)
+        lines = [f"// layer {i} ({l.name}): {l.summary()}"]
+        lines += [f"static const unsigned L{i}_{k} = {v};" for k, v in consts.items()]
+        lines += [f"static const int L{i}_OUT_BIAS = {int(l.out_bias)};",
+                  f"static const bool L{i}_IN_SIGNED = {str(l.in_signed).lower()};",
+                  f"static const bool L{i}_OUT_SIGNED = {str(l.out_signed).lower()};",
+                  f"typedef ap_uint<L{i}_SIMD * L{i}_IN_BITS> l{i}_in_t;",
+                  f"typedef ap_uint<L{i}_PE * L{i}_OUT_BITS> l{i}_out_t;"]
+        return lines
     consts = dict(MW=l.mw, MH=l.mh, PE=l.pe, SIMD=l.simd, IN_BITS=l.in_bits, ACC_BITS=l.acc_bits,
                   TH_BITS=l.th_bits, OUT_BITS=l.out_bits)
     lines = [f"// layer {i} ({l.name}): {l.mw} x {l.mh}, mode {l.mode}, PE={l.pe}, SIMD={l.simd}, "
              f"{l.cycles} cycles per frame, {'threshold' if l.has_thresholds else 'integer'} output"]
     lines += [f"static const unsigned L{i}_{k} = {v};" for k, v in consts.items()]
     lines += [f"static const bool L{i}_IN_SIGNED = {str(l.in_signed).lower()};",
-              f"static const bool L{i}_OUT_SIGNED = {str(not l.has_thresholds and l.acc_signed).lower()};",
+              f"static const bool L{i}_OUT_SIGNED = {str(l.out_signed).lower()};",
               f"typedef ap_uint<L{i}_SIMD * L{i}_IN_BITS> l{i}_in_t;",
               f"typedef ap_uint<L{i}_PE * L{i}_OUT_BITS> l{i}_out_t;"]
     return lines
@@ -115,9 +132,33 @@ def storage_pragma(variable: str, style: str) -> list[str]:
     return [p] if p else []
 
 
-def layer_header(i: int, l: LayerSpec) -> str:
+def threshold_layer_header(i: int, l: ThresholdSpec) -> str:
+    """A threshold layer's function: its thresholds as a constant [CH_WORDS][PE][NT] array (the
+    rows of sbn_thresh.v's memory words), in the description's memory style."""
+    l = l.with_resolved_memory_styles()
+    t = l.thresholds.astype(np.int64)
+    rows = np.repeat(t, l.pe, axis=0) if l.channels == 1 else t
+    rows = rows.reshape(l.ch_words, l.pe, l.n_thresholds)
+    words = ["{" + ", ".join("{" + ", ".join(str(int(v)) for v in elem) + "}" for elem in word) + "}" for word in rows]
+    body = [f"    static const ap_int<L{i}_TH_BITS> thresholds[L{i}_CH_WORDS][L{i}_PE][L{i}_NT] = {{"]
+    body += [f"        {w}," for w in words] + ["    };"]
+    body += storage_pragma("thresholds", l.ram_style)
+    body.append(f"    sbn_thresh<L{i}_IN_BITS, L{i}_IN_SIGNED, L{i}_PE, L{i}_CH_WORDS, L{i}_NT, L{i}_TH_BITS, L{i}_OUT_BITS, "
+                f"L{i}_OUT_BIAS>(in, out, thresholds, frames * (L{i}_MW / L{i}_PE));")
+    guard = f"SBN_ACCEL_LAYER{i}_H"
+    return "\n".join([
+        f"// Generated by sbn-hw: layer {i} ({l.name}), a threshold unit, thresholds {l.ram_style}. Do not edit.",
+        f"#ifndef {guard}", f"#define {guard}", "", f'#include "{TOP_HEADER}"', '#include "sbn_thresh.h"', "",
+        f"void sbn_accel_layer{i}(hls::stream<l{i}_in_t>& in, hls::stream<l{i}_out_t>& out, unsigned frames) {{",
+        "#pragma HLS INLINE off", *body, "}", "", "#endif",
+    ]) + "\n"
+
+
+def layer_header(i: int, l: Layer) -> str:
     """Layer i's function with its weights (and thresholds) as constant arrays: the same words as
     the RTL backend's memory images, in the memory style of the description."""
+    if l.kind == "threshold":
+        return threshold_layer_header(i, l)
     l = l.with_resolved_memory_styles()
     ww, tw = l.pe * l.simd, l.pe * (l.th_bits + 1)
     args = f"L{i}_MW, L{i}_MH, L{i}_PE, L{i}_SIMD, {HLS_MODES[l.mode]}, L{i}_IN_BITS, L{i}_IN_SIGNED, L{i}_ACC_BITS"

@@ -196,9 +196,10 @@ def run_compile(out: Path, onnx: Path | None = None, input_dtype: str | None = N
     console.print(f"[bold]compile[/] {onnx} with FINN (input {input_dtype} x {input_scale:g})")
     res = compile_qonnx(onnx, input_dtype, input_scale, folding, target_cycles)
     accel = res.accel
+    if res.folding_ignored:
+        console.print(f"  folding file: ignored {', '.join(res.folding_ignored)}")
     for l in accel.layers:
-        console.print(f"  {l.name}: {l.mw}x{l.mh} {l.mode}, PE={l.pe} SIMD={l.simd}, {l.cycles} cycles/frame"
-                      + (", thresholds" if l.has_thresholds else ", integer output"))
+        console.print(f"  {l.name}: {l.summary()}")
     if x_hw is None:  # a user's model: frames over the whole integer input range
         x_hw = range_covering_inputs(*INPUT_DTYPES[input_dtype], accel.in_features, check_frames)
         trace = trace_qonnx(load_onnx(onnx), hw_inputs_to_user(x_hw, input_dtype, input_scale),
@@ -253,10 +254,7 @@ def run_compile(out: Path, onnx: Path | None = None, input_dtype: str | None = N
            "cycles_per_frame_analytic": accel.cycles_per_frame,
            "encodings_from": "model (binary batch norm)" if own is not None else "FINN",
            "finn_vs_qonnx": finn_vs_qonnx or "agrees",
-           "layers": [{"name": l.name, "mw": l.mw, "mh": l.mh, "pe": l.pe, "simd": l.simd, "mode": l.mode,
-                       "cycles": l.cycles, "ram_style": l.ram_style,
-                       "ram_style_thresholds": l.ram_style_thresholds if l.has_thresholds else None}
-                      for l in accel.layers],
+           "layers": [l.as_record() for l in accel.layers],
            "seconds": time.time() - t0}
     if labels is not None:
         rec["accuracy_golden"] = float((host_scores(accel, golden[-1]).argmax(1) == labels).mean())

@@ -10,11 +10,11 @@ from pathlib import Path
 import numpy as np
 
 from sbn_hw import SbnHwError
-from sbn_hw.compile.accel import Accelerator, LayerSpec
+from sbn_hw.compile.accel import Accelerator, Layer, LayerSpec, ThresholdSpec
 from sbn_hw.paths import resource_dir
 
 RTL_LIBRARY = resource_dir("rtl")
-LIBRARY_FILES = ("sbn_mvau.v", "sbn_adder_tree.v", "axis_fifo.v", "axis_dwc.v")
+LIBRARY_FILES = ("sbn_mvau.v", "sbn_adder_tree.v", "axis_fifo.v", "axis_dwc.v", "sbn_thresh.v")
 TOP_NAME = "sbn_accel_top"
 RTL_MODES = {"int": 0, "xnor": 1, "and_act": 2, "and_w": 3}  # sbn_mvau's MODE parameter
 
@@ -42,6 +42,24 @@ def threshold_words(layer: LayerSpec) -> list[str]:
     bits = (t[:, None] >> np.arange(tb, dtype=np.uint64)) & np.uint64(1)
     entry = np.concatenate([bits.astype(np.uint8), layer.threshold_le.astype(np.uint8)[:, None]], axis=1)
     return _hex_words(entry.reshape(layer.nf, layer.pe * (tb + 1)))
+
+
+def input_threshold_words(layer: ThresholdSpec) -> list[str]:
+    """sbn_thresh's memory: word w holds, for element j of a beat and threshold k, T[channel][k] at
+    bits [(j*NT + k)*TH_BITS +: TH_BITS] (channel w*PE + j, or 0 for one shared row)."""
+    tb, pe, nt = layer.th_bits, layer.pe, layer.n_thresholds
+    t = layer.thresholds.astype(np.int64)
+    rows = np.repeat(t, pe, axis=0) if layer.channels == 1 else t  # (ch_words * pe, NT)
+    u = (rows & ((1 << tb) - 1)).astype(np.uint64)
+    bits = ((u[:, :, None] >> np.arange(tb, dtype=np.uint64)) & np.uint64(1)).astype(np.uint8)
+    return _hex_words(bits.reshape(layer.ch_words, pe * nt * tb))
+
+
+def threshold_unit_params(layer: ThresholdSpec, thresh_file: str) -> dict[str, object]:
+    layer = layer.with_resolved_memory_styles()
+    return {"IN_BITS": layer.in_bits, "IN_SIGNED": int(layer.in_signed), "PE": layer.pe, "CH_WORDS": layer.ch_words,
+            "NT": layer.n_thresholds, "TH_BITS": layer.th_bits, "OUT_BITS": layer.out_bits,
+            "OUT_BIAS": int(layer.out_bias), "THRESH_FILE": f'"{thresh_file}"', "RAM_STYLE": f'"{layer.ram_style}"'}
 
 
 # How deep sbn_mvau's pipeline is (its READ_REG / TREE_LEVELS / CMP_REG parameters). Measured on
@@ -122,15 +140,16 @@ def _connect(port: str, net: str) -> str:
     return (f"        .{port}_tdata({net}_tdata), .{port}_tvalid({net}_tvalid), .{port}_tready({net}_tready)")
 
 
-def _layer_wrapper(i: int, l: LayerSpec, plist: str) -> str:
+def _layer_wrapper(i: int, l: Layer, plist: str) -> str:
     """One named module per layer, so synthesis reports resources per layer."""
     in_w, out_w = l.simd * l.in_bits, l.pe * l.out_bits
+    module, inst = ("sbn_thresh", "u_thresh") if l.kind == "threshold" else ("sbn_mvau", "u_mvau")
     return (
         f"\n// {l.name} as its own module (per-layer resource reports).\n"
         f"(* keep_hierarchy *)\nmodule {TOP_NAME}_layer{i} (\n    input wire clk, input wire rst,\n"
         f"    input wire [{in_w - 1}:0] s_axis_tdata, input wire s_axis_tvalid, output wire s_axis_tready,\n"
         f"    output wire [{out_w - 1}:0] m_axis_tdata, output wire m_axis_tvalid, input wire m_axis_tready\n);\n"
-        f"    sbn_mvau #(\n{plist}\n    ) u_mvau (\n        .clk(clk), .rst(rst),\n"
+        f"    {module} #(\n{plist}\n    ) {inst} (\n        .clk(clk), .rst(rst),\n"
         f"{_connect('s_axis', 's_axis')},\n{_connect('m_axis', 'm_axis')}\n    );\nendmodule"
     )
 
@@ -161,9 +180,13 @@ def top_verilog(accel: Accelerator, params: list[dict[str, object]]) -> str:
     v.append("    assign l0_in_tdata = s_axis_tdata;\n    assign l0_in_tvalid = s_axis_tvalid;\n    assign s_axis_tready = l0_in_tready;")
     for i, (l, p) in enumerate(zip(layers, params)):
         plist = ",\n".join(f"        .{k}({val})" for k, val in p.items())
-        v.append(f"    // {l.name}: {l.mw}x{l.mh}, PE={l.pe}, SIMD={l.simd}, {l.cycles} cycles per frame, "
-                 f"memories {p['WEIGHT_RAM_STYLE']} / {p['THRESH_RAM_STYLE']} (weights / thresholds), "
-                 f"pipeline latency {pipeline_latency(l, p)} cycles")
+        if l.kind == "threshold":
+            v.append(f"    // {l.name}: thresholds on {l.elements} elements ({l.channels} channel(s) x {l.n_thresholds}), "
+                     f"PE={l.pe}, {l.cycles} cycles per frame, memory {p['RAM_STYLE']}")
+        else:
+            v.append(f"    // {l.name}: {l.mw}x{l.mh}, PE={l.pe}, SIMD={l.simd}, {l.cycles} cycles per frame, "
+                     f"memories {p['WEIGHT_RAM_STYLE']} / {p['THRESH_RAM_STYLE']} (weights / thresholds), "
+                     f"pipeline latency {pipeline_latency(l, p)} cycles")
         v.append(f"    {TOP_NAME}_layer{i} u_layer{i} (\n        .clk(clk), .rst(rst),\n"
                  f"{_connect('s_axis', f'l{i}_in')},\n{_connect('m_axis', f'l{i}_out')}\n    );")
         wrappers.append(_layer_wrapper(i, l, plist))
@@ -191,6 +214,11 @@ def generate_rtl(accel: Accelerator, out_dir: Path, levels_per_stage: int = PIPE
     out_dir.mkdir(parents=True, exist_ok=True)
     params = []
     for i, l in enumerate(accel.layers):
+        if l.kind == "threshold":
+            tf = out_dir / f"layer{i}_thresh.mem"
+            _write_lines(tf, input_threshold_words(l))
+            params.append(threshold_unit_params(l, tf.name))
+            continue
         wf, tf = out_dir / f"layer{i}_weights.mem", out_dir / f"layer{i}_thresh.mem"
         _write_lines(wf, weight_words(l))
         _write_lines(tf, threshold_words(l) if l.has_thresholds else ["0"])

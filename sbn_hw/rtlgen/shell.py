@@ -53,9 +53,13 @@ def description_hash(accel: Accelerator) -> int:
     left out. Pure numpy + hashlib, so a driver on the board can compute it too."""
     h = hashlib.sha256()
     h.update(json.dumps({"input_dtype": accel.input_dtype, "layers": [
+        ["threshold", l.elements, l.pe, int(l.in_min), int(l.in_max), int(l.out_bias)] if l.kind == "threshold" else
         [l.mw, l.mh, l.pe, l.simd, l.mode, int(l.in_min), int(l.in_max), l.has_thresholds] for l in accel.layers
     ]}, sort_keys=True).encode())
     for l in accel.layers:
+        if l.kind == "threshold":
+            h.update(np.ascontiguousarray(l.thresholds, dtype="<i8").tobytes())
+            continue
         h.update(np.packbits(np.ascontiguousarray(l.weights, dtype=np.uint8)).tobytes())
         if l.has_thresholds:
             h.update(np.ascontiguousarray(l.thresholds, dtype="<i8").tobytes())

@@ -19,16 +19,16 @@ def runtime_description(accel: Accelerator, input_shape=None, clock_mhz: float |
     """Everything the driver needs, as plain JSON types."""
     first, last = accel.layers[0], accel.layers[-1]
     spec = shell_spec(accel)
-    out_signed = bool(not last.has_thresholds and last.acc_signed)
+    out_signed = bool(last.out_signed)
     d = {
         "format": FORMAT, "version": FORMAT_VERSION, "name": accel.name,
         "magic": MAGIC, "register_version": VERSION, "desc_hash": spec.desc_hash, "registers": dict(REGISTERS),
         "cells": {"accelerator": ACCEL_CELL, "dma": DMA_CELL},
-        "input": {"dtype": accel.input_dtype, "scale": float(accel.input_scale), "features": first.mw,
+        "input": {"dtype": accel.input_dtype, "scale": float(accel.input_scale), "features": first.in_elems,
                   "shape": list(input_shape) if input_shape else None, "elem_bits": first.in_bits,
                   "signed": bool(first.in_signed), "per_word": first.simd, "words": spec.in_words,
                   "word_bits": spec.in_bits, "word_width": spec.in_width},
-        "output": {"features": last.mh, "elem_bits": last.out_bits, "signed": out_signed, "per_word": last.pe,
+        "output": {"features": last.out_elems, "elem_bits": last.out_bits, "signed": out_signed, "per_word": last.pe,
                    "words": spec.out_words, "word_bits": spec.out_bits, "word_width": spec.out_width,
                    "scale": _floats(accel.output_scale, last.mh), "bias": _floats(accel.output_bias, last.mh)},
         "cycles_per_frame": accel.cycles_per_frame,

@@ -52,8 +52,8 @@ def simulate(
     for p in (result_path, outputs_path):
         p.unlink(missing_ok=True)
     layers = [
-        dict(name=l.name, pe=l.pe, simd=l.simd, sf=l.sf, nf=l.nf, mh=l.mh, in_bits=l.in_bits,
-             out_bits=l.out_bits, out_signed=bool(not l.has_thresholds and l.acc_signed))
+        dict(name=l.name, pe=l.pe, simd=l.simd, sf=l.sf, nf=l.nf, mh=l.out_elems, in_bits=l.in_bits,
+             out_bits=l.out_bits, out_signed=bool(l.out_signed))
         for l in accel.layers
     ]
     check_stall(in_stall)

@@ -48,15 +48,20 @@ class QonnxTrace:
 
 
 def activation_quantizers(model) -> list:
-    """The 1-bit activation quantizers that end hidden layers, in order: quantizer nodes on a
-    computed tensor with a matrix product upstream (weight and input quantizers are not)."""
+    """The 1-bit activation quantizers in order: those that end hidden layers (quantizer nodes on
+    a computed tensor with a matrix product upstream) and, first, an input quantizer (on the graph
+    input or a computation of it alone, e.g. bnn_pynq's x*2-1). Weight quantizers are not."""
     downstream_of_matrix: set[str] = set()
+    from_input: set[str] = {i.name for i in model.graph.input}
     found = []
     for n in model.graph.node:  # exported graphs are topologically sorted
         fed = any(i in downstream_of_matrix for i in n.input)
         if fed or n.op_type in MATRIX_OPS:
             downstream_of_matrix.update(n.output)
-        if n.op_type in QUANT_OPS and fed and model.get_initializer(n.input[0]) is None:
+        on_input = not fed and n.op_type not in MATRIX_OPS and any(i in from_input for i in n.input)
+        if on_input:
+            from_input.update(n.output)
+        if n.op_type in QUANT_OPS and (fed or on_input) and model.get_initializer(n.input[0]) is None:
             found.append(n)
     return found
 
@@ -118,8 +123,12 @@ def compare_with_qonnx(layer_names: list[str], layer_outputs: list[np.ndarray], 
     """Hold the accelerator's per-layer outputs (bits of hidden layers) and host scores to QONNX.
 
     Raises GoldenMismatch naming the first differing layer, frame and output unless the difference
-    is an exact tie; tied frames are returned (their later layers legitimately differ)."""
+    is an exact tie; tied frames are returned (their later layers legitimately differ). An input
+    quantizer in QONNX that the accelerator has no layer for (a bipolar input quantizer on bipolar
+    input, dropped at compile time as the identity) is skipped."""
     hidden = len(layer_outputs) - 1
+    if len(trace.bits) == hidden + 1:
+        trace = QonnxTrace(trace.bits[1:], trace.margin[1:], trace.outputs)
     if len(trace.bits) != hidden:
         raise SbnHwError(f"QONNX has {len(trace.bits)} hidden activation quantizers, {what} has {hidden} "
                          "thresholded layers: the graph is not the chain sbn-hw compiled")

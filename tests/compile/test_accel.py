@@ -75,3 +75,48 @@ def test_folding_helpers_have_one_home():
 def test_incompatible_streams_still_rejected():
     with pytest.raises(SbnHwError, match="stream width mismatch: MVAU_0 emits PE=2 .* MVAU_1 takes SIMD=3"):
         accel(layer("MVAU_0", 8, 6, pe=2), layer("MVAU_1", 6, 4, simd=3))
+
+
+# ------------------------------------------------------------------------ threshold layers
+
+def thresh(name="Thresholding_0", elements=8, pe=2, thresholds=((3,),), lo=0, hi=7, bias=0, **kw):
+    from sbn_hw.compile.accel import ThresholdSpec
+
+    return ThresholdSpec(name, elements, pe, lo, hi, np.asarray(thresholds, np.int64), bias, **kw)
+
+
+def test_threshold_layer_stream_protocol_and_widths():
+    t = thresh(elements=12, pe=3, thresholds=[[-1, 2, 4]] * 6, lo=-4, hi=3, bias=-2)
+    assert (t.in_elems, t.out_elems, t.in_per_beat, t.out_per_beat, t.in_words, t.cycles) == (12, 12, 3, 3, 4, 4)
+    assert (t.in_bits, t.in_signed, t.out_range, t.out_bits, t.out_signed) == (3, True, (-2, 1), 2, True)
+    assert t.th_bits == 4 and t.ch_words == 2 and t.threshold_memory_shape == (2, 3 * 3 * 4)
+    assert thresh(thresholds=[[3]]).ch_words == 1  # one row shared by every element
+
+
+@pytest.mark.parametrize("kw,msg", [
+    (dict(thresholds=[[3, 1]]), "ascend"),
+    (dict(thresholds=[[9]]), r"must lie in \[0, 8\]"),
+    (dict(elements=8, thresholds=[[1]] * 3), "3 threshold channels do not divide 8 elements"),
+    (dict(elements=8, pe=3), r"PE=3 must divide the 8 elements; choose PE from \[1, 2, 4, 8\]"),
+    (dict(elements=8, pe=4, thresholds=[[1]] * 2), r"and the 2 channels; choose PE from \[1, 2\]"),
+    (dict(thresholds=np.zeros((0, 1))), "thresholds must be"),
+])
+def test_threshold_layer_errors_name_the_fix(kw, msg):
+    with pytest.raises(SbnHwError, match=msg):
+        thresh(**kw)
+
+
+def test_threshold_layer_saves_loads_and_folds(tmp_path):
+    a = Accelerator((thresh(elements=64, pe=1, thresholds=[[128]], lo=0, hi=255), layer("MVAU_0", 64, 16)),
+                    "UINT8", 1 / 255, np.ones(16), np.zeros(16))
+    folded = a.with_folding([(8, 8, "auto", "logic"), (2, 8)])
+    assert folded.folding[0] == (8, 8, "auto", "logic") and folded.layers[0].pe == 8
+    b = Accelerator.load(folded.save(tmp_path / "a.npz"))
+    assert b.layers[0].kind == "threshold" and b.layers[0].thresholds.tolist() == [[128]]
+    assert b.folding == folded.folding and b.in_features == 64 and b.cycles_per_frame == folded.cycles_per_frame
+
+
+def test_chain_checks_ranges_and_widths():
+    with pytest.raises(SbnHwError, match="emits 3-bit values in"):
+        Accelerator((thresh(elements=8, thresholds=[[1, 2, 3, 4]]), layer("MVAU_0", 8, 4)), "UINT3", 1.0,
+                    np.ones(4), np.zeros(4))

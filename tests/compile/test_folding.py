@@ -1,4 +1,5 @@
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -10,6 +11,7 @@ from sbn_hw.compile.folding import (
     auto_folding,
     auto_ram_style,
     bram18_count,
+    canonical_layer_name,
     folding_json,
     read_folding_json,
     resolve_ram_style,
@@ -135,3 +137,48 @@ def test_folding_that_does_not_divide_names_layer_and_choices():
         check_folding("MVAU_1", 64, 10, 1, 5)
     with pytest.raises(SbnHwError, match="PE=3 does not divide MH=10"):
         check_folding("MVAU_1", 64, 10, 3, 1)
+
+
+FINN_EXAMPLES = Path(__file__).parent / "fixtures" / "finn-examples"
+
+
+def test_finn_examples_tfc_folding_loads_unchanged():
+    """finn-examples' tfc-w1a1 file names FINN's nodes (MVAU_hls_0, Thresholding_hls_0) and a
+    LabelSelect that has no counterpart here: read as our layers, the rest listed as ignored."""
+    names = ["Thresholding_0", "MVAU_0", "MVAU_1", "MVAU_2", "MVAU_3"]
+    ignored = []
+    cfg = read_folding_json(FINN_EXAMPLES / "tfc-w1a1_folding_config.json", names,
+                            kinds=["threshold", "mvau", "mvau", "mvau", "mvau"], ignored=ignored)
+    assert cfg["Thresholding_0"] == entry(49, None, "distributed", "distributed")
+    assert cfg["MVAU_0"] == entry(16, 49, "block") and cfg["MVAU_3"] == entry(10, 8, "distributed")
+    assert ignored == ["LabelSelect_hls_0 (no such layer in an sbn-hw accelerator)"]
+
+
+def test_finn_examples_cnv_folding_names_are_understood():
+    """Every node name of finn-examples' cnv-w1a1 file is a FINN name sbn-hw knows: its MVAUs and
+    thresholding map to our layers, the rest is named as FINN's."""
+    cfg = json.loads((FINN_EXAMPLES / "cnv-w1a1_folding_config.json").read_text())
+    mapped = {k: canonical_layer_name(k) for k in cfg if k != "Defaults"}
+    assert mapped["MVAU_hls_8"] == ("MVAU_8", "MVAU") and mapped["Thresholding_hls_0"] == ("Thresholding_0", "Thresholding")
+    assert mapped["ConvolutionInputGenerator_hls_5"][1] == "ConvolutionInputGenerator"
+    assert all(op is not None for _, op in mapped.values())
+    ignored = []
+    names = ["Thresholding_0"] + [f"MVAU_{i}" for i in range(9)]
+    read_folding_json(FINN_EXAMPLES / "cnv-w1a1_folding_config.json", names, ["threshold"] + ["mvau"] * 9, ignored)
+    assert "MVAU_hls_0.resType=\"lut\"" in ignored
+
+
+@pytest.mark.parametrize("key,want", [
+    ("MVAU_hls_0", ("MVAU_0", "MVAU")), ("MVAU_rtl_12", ("MVAU_12", "MVAU")),
+    ("MatrixVectorActivation_3", ("MVAU_3", "MatrixVectorActivation")),
+    ("Thresholding_Batch_0", ("Thresholding_0", "Thresholding_Batch")), ("Thresholding_rtl_1", ("Thresholding_1", "Thresholding")),
+    ("StreamingFIFO_rtl_4", (None, "StreamingFIFO")), ("Dense_0", (None, None)), ("not a name", (None, None)),
+])
+def test_canonical_layer_names(key, want):
+    assert canonical_layer_name(key) == want
+
+
+def test_two_entries_for_one_layer_are_refused(tmp_path):
+    p = write(tmp_path, {"MVAU_0": {"PE": 2}, "MVAU_hls_0": {"PE": 4}})
+    with pytest.raises(SbnHwError, match="both name layer MVAU_0"):
+        read_folding_json(p, ["MVAU_0"])

@@ -70,3 +70,12 @@ def test_golden_works_in_chunks_with_the_same_result(monkeypatch, mode):
     monkeypatch.setattr(ex.np, "bitwise_count", lambda v: calls.append(v.shape) or real(v))
     np.testing.assert_array_equal(ex.run_layer(layer, x), whole)
     assert len(calls) == 13 and max(c[0] for c in calls) == 8
+
+
+def test_multithreshold_counts_passed_thresholds_per_channel():
+    from sbn_hw.golden.executor import multithreshold
+
+    x = np.array([[0, 5, 9, 2], [3, 3, 3, 3]])
+    t = np.array([[1, 5], [4, 9]])  # element i uses row i % 2
+    np.testing.assert_array_equal(multithreshold(x, t, out_bias=-1), [[-1, 0, 1, -1], [0, -1, 0, -1]])
+    np.testing.assert_array_equal(multithreshold(x, [[3]]), [[0, 1, 1, 0], [1, 1, 1, 1]])

@@ -31,3 +31,25 @@ def random_accel(rng: np.random.Generator, sizes: list[int], modes: list[str], f
         layers.append(layer)
     n = sizes[-1]
     return Accelerator(tuple(layers), input_dtype, 1.0, np.ones(n), np.zeros(n)), x
+
+
+def thresholded_input_accel(rng: np.random.Generator, bipolar: bool, frames: int = 60) -> tuple[Accelerator, np.ndarray]:
+    """An input threshold layer (UINT8 -> per-channel quantizer) in front of two MVAUs, as compile
+    makes of a bnn_pynq model: 1-bit output into an xnor layer (bipolar), or a 2-bit signed output
+    (three thresholds, bias -2) into an int layer."""
+    from sbn_hw.compile.accel import ThresholdSpec
+
+    elements, channels = 24, 4
+    x = rng.integers(0, 256, (frames, elements))
+    nt, bias, mode = (1, 0, "xnor") if bipolar else (3, -2, "int")
+    t = np.sort(rng.integers(20, 236, (channels, nt)), axis=1)
+    th = ThresholdSpec("Thresholding_0", elements, 4, 0, 255, t.astype(np.int64), bias)
+    cur = run_layer(th, x)
+    lo, hi = th.out_range
+    w0 = rng.integers(0, 2, (12, elements)).astype(np.uint8)
+    l0 = LayerSpec("MVAU_0", elements, 12, 3, 8, mode, 0 if bipolar else lo, 1 if bipolar else hi, w0)
+    acc = accumulate(l0, cur)
+    t0 = np.array([np.quantile(acc[:, o], 0.5, method="nearest") for o in range(12)], dtype=np.int64)
+    l0 = replace(l0, thresholds=t0, threshold_le=rng.integers(0, 2, 12).astype(bool))
+    l1 = LayerSpec("MVAU_1", 12, 5, 5, 6, "xnor", 0, 1, rng.integers(0, 2, (5, 12)).astype(np.uint8))
+    return Accelerator((th, l0, l1), "UINT8", 1 / 255, np.ones(5), np.zeros(5)), x

@@ -119,3 +119,15 @@ def test_missing_compiler_names_the_fix(tmp_path, monkeypatch):
     with pytest.raises(SbnHwError, match="install g\\+\\+"):
         run_csim(accel, x, tmp_path / "w")
     assert not (tmp_path / "w").exists()
+
+
+@pytest.mark.parametrize("bipolar", [True, False])
+def test_input_threshold_layer_is_bit_exact(bipolar, tmp_path):
+    """A bnn_pynq-style input quantizer in hardware: 1-bit into xnor, or 2-bit signed into int."""
+    from tests.hlsgen.accels import thresholded_input_accel
+
+    accel, x = thresholded_input_accel(np.random.default_rng(11), bipolar)
+    r = run_csim(accel, x, tmp_path)
+    np.testing.assert_array_equal(r.layer_outputs[0], r.golden[0])
+    np.testing.assert_array_equal(r.outputs, r.golden[-1])
+    assert len(np.unique(r.layer_outputs[0])) == (2 if bipolar else 4)  # every level occurs
