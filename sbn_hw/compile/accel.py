@@ -76,6 +76,7 @@ class LayerSpec:
     # by size when the accelerator is folded (Accelerator.with_folding) and in saved descriptions.
     ram_style: str = "auto"  # weight memory
     ram_style_thresholds: str = "auto"  # threshold memory
+    vectors: int = 1  # input vectors per frame: a convolution's output pixels (OH*OW), 1 for a dense layer
 
     kind = "mvau"  # the layer kinds: LayerSpec "mvau", ThresholdSpec "threshold"
 
@@ -85,6 +86,8 @@ class LayerSpec:
         if self.weights.shape != (self.mh, self.mw):
             raise SbnHwError(f"layer {self.name}: weights have shape {self.weights.shape}, expected {(self.mh, self.mw)}")
         check_folding(self.name, self.mw, self.mh, self.pe, self.simd)
+        if self.vectors < 1:
+            raise SbnHwError(f"layer {self.name}: vectors per frame must be >= 1, got {self.vectors}")
         check_ram_style(self.name, "ram_style", self.ram_style)
         check_ram_style(self.name, "ram_style_thresholds", self.ram_style_thresholds)
 
@@ -98,7 +101,8 @@ class LayerSpec:
 
     @property
     def cycles(self) -> int:
-        return self.sf * self.nf
+        """Cycles per frame: (MW/SIMD)*(MH/PE) per vector."""
+        return self.sf * self.nf * self.vectors
 
     @property
     def has_thresholds(self) -> bool:
@@ -129,11 +133,11 @@ class LayerSpec:
     # elements per frame in/out, elements per beat in/out, beats per frame in/out.
     @property
     def in_elems(self) -> int:
-        return self.mw
+        return self.mw * self.vectors
 
     @property
     def out_elems(self) -> int:
-        return self.mh
+        return self.mh * self.vectors
 
     @property
     def in_per_beat(self) -> int:
@@ -145,11 +149,11 @@ class LayerSpec:
 
     @property
     def in_words(self) -> int:
-        return self.sf
+        return self.sf * self.vectors
 
     @property
     def out_words(self) -> int:
-        return self.nf
+        return self.nf * self.vectors
 
     @property
     def out_signed(self) -> bool:
@@ -184,11 +188,13 @@ class LayerSpec:
         return self.nf, self.pe * (self.th_bits + 1)
 
     def summary(self) -> str:
-        return (f"{self.mw}x{self.mh} {self.mode}, PE={self.pe} SIMD={self.simd}, {self.cycles} cycles/frame"
+        return (f"{self.mw}x{self.mh} {self.mode}" + (f" on {self.vectors} vectors" if self.vectors > 1 else "")
+                + f", PE={self.pe} SIMD={self.simd}, {self.cycles} cycles/frame"
                 + (", thresholds" if self.has_thresholds else ", integer output"))
 
     def as_record(self) -> dict:
-        return {"name": self.name, "kind": self.kind, "mw": self.mw, "mh": self.mh, "pe": self.pe, "simd": self.simd,
+        return {"name": self.name, "kind": self.kind, "mw": self.mw, "mh": self.mh, "vectors": self.vectors,
+                "pe": self.pe, "simd": self.simd,
                 "mode": self.mode, "cycles": self.cycles, "ram_style": self.ram_style,
                 "ram_style_thresholds": self.ram_style_thresholds if self.has_thresholds else None}
 
@@ -307,10 +313,134 @@ def clamp_input_thresholds(t: np.ndarray, in_min: int, in_max: int) -> np.ndarra
     return np.clip(np.ceil(np.asarray(t, dtype=np.float64)), in_min, in_max + 1).astype(np.int64)
 
 
-Layer = LayerSpec | ThresholdSpec
+@dataclass(frozen=True)
+class WindowSpec:
+    """A sliding-window unit (FINN's ConvolutionInputGenerator, rtl/sbn_swu.v): an NHWC image of
+    ifm_h x ifm_w pixels of `channels` elements in, for each output pixel of a valid (unpadded)
+    K x K convolution with `stride` its window's K*K*C elements out, in (ky, kx, c) order: the
+    input vectors of the MVAU that follows. SIMD elements per beat in and out."""
+
+    name: str
+    ifm_h: int
+    ifm_w: int
+    channels: int
+    k: int
+    stride: int
+    simd: int  # elements per beat; divides channels
+    in_min: int  # element range (passed through)
+    in_max: int
+
+    kind = "window"
+    has_thresholds = True  # passes activations on
+
+    def __post_init__(self):
+        for what, v in (("image height", self.ifm_h), ("image width", self.ifm_w), ("channels", self.channels),
+                        ("kernel", self.k), ("stride", self.stride)):
+            if v < 1:
+                raise SbnHwError(f"layer {self.name}: {what} must be >= 1, got {v}")
+        if self.k > min(self.ifm_h, self.ifm_w):
+            raise SbnHwError(f"layer {self.name}: a {self.k}x{self.k} kernel does not fit the {self.ifm_h}x{self.ifm_w} "
+                             "image (convolutions are unpadded)")
+        if self.simd < 1 or self.channels % self.simd:
+            raise SbnHwError(f"layer {self.name}: SIMD={self.simd} does not divide its {self.channels} channels; "
+                             f"choose SIMD from {divisors(self.channels)}")
+
+    @property
+    def ofm(self) -> tuple[int, int]:
+        return (self.ifm_h - self.k) // self.stride + 1, (self.ifm_w - self.k) // self.stride + 1
+
+    @property
+    def pe(self) -> int:
+        return self.simd
+
+    in_per_beat = out_per_beat = property(lambda self: self.simd)
+    in_bits = out_bits = property(lambda self: bits_for_range(self.in_min, self.in_max)[0])
+    in_signed = out_signed = property(lambda self: self.in_min < 0)
+    out_range = property(lambda self: (self.in_min, self.in_max))
+    in_elems = property(lambda self: self.ifm_h * self.ifm_w * self.channels)
+    out_elems = property(lambda self: self.ofm[0] * self.ofm[1] * self.k * self.k * self.channels)
+    in_words = property(lambda self: self.in_elems // self.simd)
+    out_words = property(lambda self: self.out_elems // self.simd)
+
+    @property
+    def cycles(self) -> int:
+        """One beat in or out per cycle, in and out overlapping: the larger count."""
+        return max(self.in_words, self.out_words)
+
+    def summary(self) -> str:
+        oh, ow = self.ofm
+        return (f"{self.k}x{self.k} windows, stride {self.stride}, over {self.ifm_h}x{self.ifm_w}x{self.channels} -> "
+                f"{oh}x{ow} pixels, SIMD={self.simd}, {self.cycles} cycles/frame")
+
+    def as_record(self) -> dict:
+        return {"name": self.name, "kind": self.kind, "ifm": [self.ifm_h, self.ifm_w, self.channels], "k": self.k,
+                "stride": self.stride, "simd": self.simd, "cycles": self.cycles}
+
+    def with_resolved_memory_styles(self) -> "WindowSpec":
+        return self
 
 
-_MVAU_META = ("name", "mw", "mh", "pe", "simd", "mode", "in_min", "in_max", "ram_style", "ram_style_thresholds")
+@dataclass(frozen=True)
+class PoolSpec:
+    """Streaming max-pool (rtl/sbn_maxpool.v): K x K windows with stride K over an NHWC map of
+    ifm_h x ifm_w pixels of `channels` elements (trailing rows/columns that fill no window are
+    dropped, as torch's MaxPool2d does). On bits (bipolar 1 = +1, or {0,1}) the max is an OR."""
+
+    name: str
+    ifm_h: int
+    ifm_w: int
+    channels: int
+    k: int
+    pe: int  # elements per beat; divides channels
+    in_min: int
+    in_max: int
+
+    kind = "pool"
+    has_thresholds = True
+
+    def __post_init__(self):
+        if self.k < 1 or self.k > min(self.ifm_h, self.ifm_w):
+            raise SbnHwError(f"layer {self.name}: pool size {self.k} must be between 1 and the {self.ifm_h}x{self.ifm_w} map")
+        if self.pe < 1 or self.channels % self.pe:
+            raise SbnHwError(f"layer {self.name}: PE={self.pe} does not divide its {self.channels} channels; "
+                             f"choose PE from {divisors(self.channels)}")
+
+    @property
+    def ofm(self) -> tuple[int, int]:
+        return self.ifm_h // self.k, self.ifm_w // self.k
+
+    simd = in_per_beat = out_per_beat = property(lambda self: self.pe)
+    in_bits = out_bits = property(lambda self: bits_for_range(self.in_min, self.in_max)[0])
+    in_signed = out_signed = property(lambda self: self.in_min < 0)
+    out_range = property(lambda self: (self.in_min, self.in_max))
+    in_elems = property(lambda self: self.ifm_h * self.ifm_w * self.channels)
+    out_elems = property(lambda self: self.ofm[0] * self.ofm[1] * self.channels)
+    in_words = property(lambda self: self.in_elems // self.pe)
+    out_words = property(lambda self: self.out_elems // self.pe)
+    cycles = property(lambda self: self.in_words)  # one beat in per cycle; outputs leave in between
+
+    def summary(self) -> str:
+        oh, ow = self.ofm
+        return (f"max-pool {self.k}x{self.k} over {self.ifm_h}x{self.ifm_w}x{self.channels} -> {oh}x{ow}, PE={self.pe}, "
+                f"{self.cycles} cycles/frame")
+
+    def as_record(self) -> dict:
+        return {"name": self.name, "kind": self.kind, "ifm": [self.ifm_h, self.ifm_w, self.channels], "k": self.k,
+                "pe": self.pe, "cycles": self.cycles}
+
+    def with_resolved_memory_styles(self) -> "PoolSpec":
+        return self
+
+
+Layer = LayerSpec | ThresholdSpec | WindowSpec | PoolSpec
+FOLDABLE_KINDS = ("mvau", "threshold")  # the kinds with memories and a folding of their own
+# Fields saved per kind (arrays apart).
+_WINDOW_META = ("name", "ifm_h", "ifm_w", "channels", "k", "stride", "simd", "in_min", "in_max")
+_POOL_META = ("name", "ifm_h", "ifm_w", "channels", "k", "pe", "in_min", "in_max")
+
+
+_MVAU_META = ("name", "mw", "mh", "pe", "simd", "mode", "in_min", "in_max", "ram_style", "ram_style_thresholds",
+              "vectors")
 _THRESHOLD_META = ("name", "elements", "pe", "in_min", "in_max", "out_bias", "ram_style")
 
 
@@ -322,8 +452,14 @@ class Accelerator:
     output_scale: np.ndarray  # host-side float affine after the last layer: acc * scale + bias
     output_bias: np.ndarray
     name: str = "sbn_accel"
+    # (C, H, W) of a convolutional network's NCHW input: the host streams each image in NHWC
+    # order (pixels row-major, channels innermost). None: a flat vector, streamed as it is.
+    input_chw: tuple[int, int, int] | None = None
 
     def __post_init__(self):
+        if self.input_chw is not None and int(np.prod(self.input_chw)) != self.layers[0].in_elems:
+            raise SbnHwError(f"input of shape {tuple(self.input_chw)} does not hold the {self.layers[0].in_elems} "
+                             f"elements layer {self.layers[0].name} takes")
         for a, b in zip(self.layers, self.layers[1:]):
             if a.out_elems != b.in_elems:
                 raise SbnHwError(f"layer {b.name} takes {b.in_elems} inputs but {a.name} produces {a.out_elems}")
@@ -361,6 +497,10 @@ class Accelerator:
         meta_layers = []
         arrays = {"output_scale": self.output_scale, "output_bias": self.output_bias}
         for i, l in enumerate(l.with_resolved_memory_styles() for l in self.layers):
+            if l.kind in ("window", "pool"):
+                meta_layers.append({"kind": l.kind, **{k: getattr(l, k) for k in
+                                                       (_WINDOW_META if l.kind == "window" else _POOL_META)}})
+                continue
             if l.kind == "threshold":
                 meta_layers.append({"kind": l.kind, **{k: getattr(l, k) for k in _THRESHOLD_META}})
                 arrays[f"t{i}"] = l.thresholds
@@ -371,7 +511,7 @@ class Accelerator:
                 arrays[f"t{i}"] = l.thresholds
                 arrays[f"le{i}"] = l.threshold_le
         meta = {"name": self.name, "input_dtype": self.input_dtype, "input_scale": self.input_scale,
-                "layers": meta_layers}
+                "input_chw": list(self.input_chw) if self.input_chw else None, "layers": meta_layers}
         tmp = path.with_name(path.name + ".partial.npz")
         np.savez(tmp, meta=np.array(json.dumps(meta)), **arrays)
         tmp.replace(path)
@@ -389,6 +529,9 @@ class Accelerator:
                 # Descriptions saved before layer kinds existed hold MVAUs only; before memory
                 # styles, none: they load as "auto", resolved.
                 kind = lm.pop("kind", "mvau")
+                if kind in ("window", "pool"):
+                    layers.append((WindowSpec if kind == "window" else PoolSpec)(**lm))
+                    continue
                 if kind == "threshold":
                     layers.append(ThresholdSpec(**lm, thresholds=z[f"t{i}"]).with_resolved_memory_styles())
                     continue
@@ -398,14 +541,16 @@ class Accelerator:
                     thresholds=z[f"t{i}"] if f"t{i}" in z else None,
                     threshold_le=z[f"le{i}"] if f"le{i}" in z else None,
                 ).with_resolved_memory_styles())
+            chw = meta.get("input_chw")
             return Accelerator(tuple(layers), meta["input_dtype"], meta["input_scale"], z["output_scale"],
-                               z["output_bias"], meta["name"])
+                               z["output_bias"], meta["name"], tuple(chw) if chw else None)
 
     @property
     def folding(self) -> list[tuple[int, int, str, str]]:
         """(PE, SIMD, ram_style, ram_style_thresholds) per layer, as with_folding takes it (a
         threshold layer: (PE, PE, "auto", its memory style))."""
         return [(l.pe, l.pe, "auto", l.ram_style) if l.kind == "threshold" else
+                (l.pe, l.simd, "auto", "auto") if l.kind in ("window", "pool") else
                 (l.pe, l.simd, l.ram_style, l.ram_style_thresholds) for l in self.layers]
 
     def with_folding(self, folding: list[tuple]) -> "Accelerator":
@@ -419,6 +564,12 @@ class Accelerator:
             if l.kind == "threshold":  # PE only (elements in = out per beat); its memory is the thresholds'
                 styles = dict(ram_style=f[3]) if len(f) > 2 else {}
                 layers.append(replace(l, pe=f[0], **styles).with_resolved_memory_styles())
+                continue
+            if l.kind == "window":  # elements per beat: SIMD (FINN's ConvolutionInputGenerator)
+                layers.append(replace(l, simd=f[1]))
+                continue
+            if l.kind == "pool":
+                layers.append(replace(l, pe=f[0]))
                 continue
             styles = dict(ram_style=f[2], ram_style_thresholds=f[3]) if len(f) > 2 else {}
             layers.append(replace(l, pe=f[0], simd=f[1], **styles).with_resolved_memory_styles())

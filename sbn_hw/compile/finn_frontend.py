@@ -7,6 +7,8 @@ ConvertBipolarMatMulToXnorPopcount, Streamline, RoundAndClipThresholds, then HW-
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from onnx import helper
 
@@ -20,6 +22,7 @@ from sbn_hw.compile.bbn import clamp_thresholds
 SUPPORTED_QONNX_OPS = {
     "BipolarQuant", "Quant", "BinaryQuant", "Transpose", "MatMul", "Gemm", "BatchNormalization",
     "Mul", "Add", "Sub", "Div", "Identity", "Dropout", "Flatten", "Reshape", "Constant", "Pow", "Sqrt",
+    "Conv", "MaxPool",
 }
 # Ops that may follow the last MVAU and run on the host as a float affine.
 HOST_TAIL_OPS = {"Mul", "Add"}
@@ -29,8 +32,9 @@ def check_supported_ops(model) -> None:
     for n in model.graph.node:
         if n.op_type not in SUPPORTED_QONNX_OPS:
             raise SbnHwError(
-                f"unsupported op '{n.op_type}' (node '{n.name or n.output[0]}'): sbn-hw compiles binary MLPs "
-                "made of Linear/QuantLinear, BatchNorm1d and bipolar QuantIdentity layers; remove or replace this layer"
+                f"unsupported op '{n.op_type}' (node '{n.name or n.output[0]}'): sbn-hw compiles binary networks "
+                "made of QuantLinear / QuantConv2d (unpadded), BatchNorm, MaxPool2d and 1-bit QuantIdentity layers; "
+                "remove or replace this layer"
             )
 
 
@@ -148,8 +152,13 @@ def qonnx_to_finn_hw(model, input_dtype: str = "UINT8", input_scale: float = 1.0
     from finn.transformation.fpgadataflow.convert_to_hw.quantized_matrix_vector_activation import (
         InferQuantizedMatrixVectorActivation,
     )
+    from finn.transformation.fpgadataflow.convert_to_hw.conv_inp_gen import InferConvInpGen
+    from finn.transformation.fpgadataflow.convert_to_hw.pool import InferPool
     from finn.transformation.fpgadataflow.convert_to_hw.thresholding import InferThresholdingLayer
+    from finn.transformation.move_reshape import RemoveCNVtoFCFlatten
     from finn.transformation.qonnx.convert_qonnx_to_finn import ConvertQONNXtoFINN
+    from finn.transformation.streamline.reorder import MakeMaxPoolNHWC
+    from qonnx.transformation.lower_convs_to_matmul import LowerConvsToMatMul
     from finn.transformation.streamline import Streamline, absorb
     from finn.transformation.streamline.round_thresholds import RoundAndClipThresholds
     from qonnx.transformation.bipolar_to_xnor import ConvertBipolarMatMulToXnorPopcount
@@ -164,25 +173,72 @@ def qonnx_to_finn_hw(model, input_dtype: str = "UINT8", input_scale: float = 1.0
     model = _drop_bipolar_input_threshold(model, input_dtype)
     model = _tidy(_prepend_input_scale(model, input_dtype, input_scale))
     model = model.transform(absorb.AbsorbScalarBiasIntoMultiThreshold()).transform(Streamline())
+    conv = bool(model.get_nodes_by_op_type("Conv"))
+    if conv:  # FINN's step_streamline for convolutional networks: NHWC, convolutions as Im2Col + MatMul
+        model = model.transform(LowerConvsToMatMul()).transform(MakeMaxPoolNHWC())
+        model = model.transform(absorb.AbsorbTransposeIntoMultiThreshold()).transform(MakeMaxPoolNHWC())
+        model = model.transform(absorb.AbsorbConsecutiveTransposes())
     model = model.transform(ConvertBipolarMatMulToXnorPopcount()).transform(Streamline())
     model = model.transform(RoundAndClipThresholds())
     model = model.transform(InferBinaryMatrixVectorActivation()).transform(InferQuantizedMatrixVectorActivation())
     # A quantizer left on the input (bnn_pynq's input QuantIdentity, preprocessing folded into its
     # thresholds by streamlining) becomes FINN's Thresholding layer.
     model = model.transform(InferThresholdingLayer())
+    if conv:  # finn-plus: pooling as sliding window + Pool (InferPool before InferConvInpGen)
+        model = model.transform(InferPool()).transform(InferConvInpGen()).transform(RemoveCNVtoFCFlatten())
     return _tidy(model)
 
 
-HW_LAYER_OPS = ("MVAU", "Thresholding")
+HW_LAYER_OPS = ("MVAU", "Thresholding", "ConvolutionInputGenerator", "Pool")
 
 
-def _mvau_chain(model):
-    """The hardware layer nodes (MVAU, Thresholding) in order, and the host-side tail nodes after
-    them; errors on anything else."""
+@dataclass
+class ChainLink:
+    """One layer of the accelerator and the FINN nodes it is made of (a max-pool is FINN's sliding
+    window + Pool pair). `name`: the layer's name, as FINN's folding files count it."""
+
+    kind: str
+    nodes: list
+    name: str
+
+    @property
+    def output(self) -> str:
+        return self.nodes[-1].output[0]
+
+
+def input_layout(model) -> tuple[int, int, int] | None:
+    """(C, H, W) when the graph takes NCHW images and transposes them to NHWC first (a
+    convolutional network: the host streams NHWC), else None."""
+    first = model.find_consumers(model.graph.input[0].name) or []
+    if len(first) == 1 and first[0].op_type == "Transpose":
+        perm = next((list(a.ints) for a in first[0].attribute if a.name == "perm"), None)
+        shape = model.get_tensor_shape(model.graph.input[0].name)
+        if perm == [0, 2, 3, 1] and shape is not None and len(shape) == 4:
+            return int(shape[1]), int(shape[2]), int(shape[3])
+    return None
+
+
+def hw_chain(model) -> tuple[list[ChainLink], list]:
+    """The accelerator's layers in order (each with its FINN nodes) and the host-side tail nodes
+    after them; errors on anything else."""
     nodes = list(model.graph.node)
-    mvaus = []
+    if input_layout(model) is not None:
+        nodes.pop(0)  # the NCHW -> NHWC transpose: the host streams NHWC
+    links: list[ChainLink] = []
+    counts = {"window": 0, "pool": 0}
     while nodes and nodes[0].op_type in HW_LAYER_OPS:
-        mvaus.append(nodes.pop(0))
+        n = nodes.pop(0)
+        if n.op_type == "ConvolutionInputGenerator":
+            if nodes and nodes[0].op_type == "Pool":
+                links.append(ChainLink("pool", [n, nodes.pop(0)], f"StreamingMaxPool_{counts['pool']}"))
+                counts["pool"] += 1
+            else:
+                links.append(ChainLink("window", [n], f"ConvolutionInputGenerator_{counts['window']}"))
+                counts["window"] += 1
+        elif n.op_type == "Pool":
+            raise SbnHwError(f"pooling node '{n.name}' has no sliding window in front of it: not a graph sbn-hw knows")
+        else:
+            links.append(ChainLink("mvau" if n.op_type == "MVAU" else "threshold", [n], n.name))
     for n in nodes:
         if n.op_type not in HOST_TAIL_OPS:
             hint = ""
@@ -195,13 +251,50 @@ def _mvau_chain(model):
                         "layer's weights to 1 bit (e.g. brevitas SignedBinaryWeightPerTensorConst)"
                     )
                 hint = " (is every activation between Linear layers a bipolar QuantIdentity with BatchNorm before it?)"
+            if n.op_type == "FMPadding":
+                hint = " (sbn-hw's convolutions are unpadded: use padding=0)"
+            if n.op_type in ("MaxPoolNHWC", "MaxPool"):
+                hint = " (put MaxPool2d after the activation quantizer, as bnn_pynq's CNV does, with stride = kernel)"
             raise SbnHwError(f"unsupported op '{n.op_type}' (node '{n.name}') left after FINN streamlining{hint}")
-    if not any(n.op_type == "MVAU" for n in mvaus):
+    if not any(l.kind == "mvau" for l in links):
         raise SbnHwError("no binary Linear layer found: the model has no matrix layer FINN could map to an MVAU")
-    if mvaus[-1].op_type != "MVAU":
-        raise SbnHwError(f"the hardware chain ends in '{mvaus[-1].name}', a thresholding layer, not a matrix layer: "
+    if links[-1].kind != "mvau":
+        raise SbnHwError(f"the hardware chain ends in '{links[-1].nodes[-1].name}', not a matrix layer: "
                          "sbn-hw accelerators end in a Linear layer whose output goes to the host")
-    return mvaus, nodes
+    return links, nodes
+
+
+def _mvau_chain(model):
+    """The hardware layer nodes (one per accelerator layer: a max-pool's last) and the tail."""
+    links, tail = hw_chain(model)
+    return [l.nodes[-1] for l in links], tail
+
+
+def window_layer(model, link: ChainLink):
+    """FINN's ConvolutionInputGenerator (+ Pool for a max-pool) -> WindowSpec / PoolSpec."""
+    from qonnx.custom_op.registry import getCustomOp
+
+    from sbn_hw.compile.accel import PoolSpec, WindowSpec
+
+    swu = link.nodes[0]
+    op = getCustomOp(swu)
+    k, s = op.get_nodeattr("ConvKernelDim"), op.get_nodeattr("Stride")
+    (ih, iw), c = op.get_nodeattr("IFMDim"), int(op.get_nodeattr("IFMChannels"))
+    dil = op.get_nodeattr("Dilation")
+    # A pool's window is per channel (FINN marks it depthwise); a convolution's must not be.
+    depthwise = bool(op.get_nodeattr("depthwise")) and link.kind == "window"
+    if k[0] != k[1] or s[0] != s[1] or any(d != 1 for d in dil) or depthwise:
+        raise SbnHwError(f"'{swu.name}': only square kernels with equal strides, no dilation and no depthwise "
+                         f"convolution (kernel {k}, stride {s}, dilation {dil})")
+    idt = model.get_tensor_datatype(swu.input[0])
+    lo, hi = int(idt.min()), int(idt.max())
+    if link.kind == "window":
+        return WindowSpec(link.name, int(ih), int(iw), c, int(k[0]), int(s[0]), 1, lo, hi)
+    pool = getCustomOp(link.nodes[1])
+    if pool.get_nodeattr("Function") != "MaxPool" or s[0] != k[0]:
+        raise SbnHwError(f"'{link.nodes[1].name}': only max-pooling with stride = kernel size is supported "
+                         f"(got {pool.get_nodeattr('Function')}, kernel {k[0]}, stride {s[0]})")
+    return PoolSpec(link.name, int(ih), int(iw), c, int(k[0]), 1, lo, hi)
 
 
 def _tail_affine(model, tail, mh: int) -> tuple[np.ndarray, np.ndarray]:
@@ -253,7 +346,7 @@ def finn_output_to_ours(layer, node_output_dtype: str, values: np.ndarray) -> np
     """FINN's MVAU output in our terms: bits for thresholded layers (FINN may emit +-1), and the
     accumulator for the last layer (FINN emits the dot product for {0,1} weights). A threshold
     layer's output is FINN's Thresholding output as it is."""
-    if layer.kind == "threshold":
+    if layer.kind in ("threshold", "window", "pool"):
         return values
     if layer.has_thresholds:
         return (values > 0).astype(np.int64) if node_output_dtype == "BIPOLAR" else values
@@ -266,13 +359,18 @@ def finn_hw_to_accelerator(model, input_dtype: str, input_scale: float, name: st
     """Read the MVAU chain of a FINN HW graph into the typed accelerator description."""
     from qonnx.custom_op.registry import getCustomOp
 
-    mvaus, tail = _mvau_chain(model)
+    links, tail = hw_chain(model)
+    mvaus = [l.nodes[-1] for l in links]
     layers = []
-    for i, node in enumerate(mvaus):
+    for i, (link, node) in enumerate(zip(links, mvaus)):
+        if link.kind in ("window", "pool"):
+            layers.append(window_layer(model, link))
+            continue
         if node.op_type == "Thresholding":
             layers.append(threshold_layer(model, node))
             continue
         op = getCustomOp(node)
+        vectors = int(np.prod(op.get_nodeattr("numInputVectors")))
         mw, mh = op.get_nodeattr("MW"), op.get_nodeattr("MH")
         xnor = op.get_nodeattr("binaryXnorMode") == 1
         idt = model.get_tensor_datatype(node.input[0])
@@ -299,24 +397,31 @@ def finn_hw_to_accelerator(model, input_dtype: str, input_scale: float, name: st
         elif i != len(mvaus) - 1:
             raise SbnHwError(f"layer '{node.name}' has no activation but is not the last layer")
         layers.append(LayerSpec(node.name, mw, mh, op.get_nodeattr("PE"), op.get_nodeattr("SIMD"),
-                                mode, lo, hi, bits, thr, le))
-    scale, bias = _tail_affine(model, tail, layers[-1].mh)
+                                mode, lo, hi, bits, thr, le, vectors=vectors))
     last = layers[-1]
+    if last.vectors != 1:
+        raise SbnHwError(f"the last layer '{last.name}' is a convolution ({last.vectors} output pixels): end the "
+                         "network in a Linear layer (after a Flatten) whose scores go to the host")
+    scale, bias = _tail_affine(model, tail, last.mh)
     if last.mode == "and_w":  # FINN's last output is the dot product 2*acc - popcount(w)
         scale, bias = 2 * scale, bias - scale * last.weights.sum(axis=1)
-    return Accelerator(tuple(layers), input_dtype, float(input_scale), scale, bias, name)
+    return Accelerator(tuple(layers), input_dtype, float(input_scale), scale, bias, name, input_layout(model))
 
 
 def set_finn_folding(model, folding: dict[str, tuple[int, int]]):
-    """Write PE/SIMD into the MVAU nodes (so the saved FINN graph carries the folding)."""
+    """Write the folding into the FINN nodes (so the saved FINN graph carries it): MVAU PE/SIMD,
+    Thresholding PE, a sliding window's SIMD, a pool's PE (on its window and Pool nodes)."""
     from qonnx.custom_op.registry import getCustomOp
 
-    for node in model.graph.node:
-        if node.op_type not in HW_LAYER_OPS:
-            continue
-        pe, simd = folding[node.name]
-        op = getCustomOp(node)
-        op.set_nodeattr("PE", int(pe))
-        if node.op_type == "MVAU":
-            op.set_nodeattr("SIMD", int(simd))
+    for link in hw_chain(model)[0]:
+        pe, simd = folding[link.name]
+        for node in link.nodes:
+            op = getCustomOp(node)
+            if node.op_type == "MVAU":
+                op.set_nodeattr("PE", int(pe))
+                op.set_nodeattr("SIMD", int(simd))
+            elif node.op_type == "ConvolutionInputGenerator":
+                op.set_nodeattr("SIMD", int(simd if link.kind == "window" else pe))
+            else:
+                op.set_nodeattr("PE", int(pe))
     return model

@@ -19,24 +19,27 @@ RAM_STYLES = ("auto", "block", "distributed", "logic")
 # The folding-JSON keys this flow reads; FINN's other keys (mem_mode, resType, ...) are ignored.
 FOLDING_KEYS = ("PE", "SIMD", "ram_style", "ram_style_thresholds")
 # FINN op types each of our layer kinds is (a "Defaults" value applies to a layer when it names
-# one of its kind's, or "all"). FINN names nodes <op type>_<index>, the index counting per op type;
+# one of its kind's, or "all"). FINN names nodes <op type>_<index>, the index counting per op type
+# (our sliding windows count the convolutions' only, pools theirs: as finn-examples' CNV files do);
 # the op type carries the backend since FINN v0.10 (MVAU_hls_0, Thresholding_rtl_0), and older
 # configs use the long names (MatrixVectorActivation_0, Thresholding_Batch_0).
 KIND_OP_TYPES = {
     "mvau": ("MVAU", "MVAU_hls", "MVAU_rtl", "MatrixVectorActivation"),
     "threshold": ("Thresholding", "Thresholding_hls", "Thresholding_rtl", "Thresholding_Batch"),
+    "window": ("ConvolutionInputGenerator", "ConvolutionInputGenerator_hls", "ConvolutionInputGenerator_rtl"),
+    "pool": ("StreamingMaxPool", "StreamingMaxPool_hls", "StreamingMaxPool_rtl", "StreamingMaxPool_Batch"),
 }
 LAYER_OP_TYPES = KIND_OP_TYPES["mvau"]
 # Our layer names per kind (MVAU_0, Thresholding_0, ...): the canonical FINN op type.
-KIND_PREFIX = {"mvau": "MVAU", "threshold": "Thresholding"}
+KIND_PREFIX = {"mvau": "MVAU", "threshold": "Thresholding", "window": "ConvolutionInputGenerator",
+               "pool": "StreamingMaxPool"}
 # FINN layers that have no counterpart in an sbn-hw accelerator (their entries are listed, not used):
 # the host takes the argmax (LabelSelect), and FIFOs / width converters are sized by the generator.
 FINN_ONLY_OP_TYPES = ("LabelSelect", "StreamingFIFO", "StreamingDataWidthConverter", "TLastMarker", "IODMA",
                       "AddStreams", "DuplicateStreams", "ChannelwiseOp", "GlobalAccPool", "LabelSelect_Batch",
                       "StreamingDataWidthConverter_Batch", "Pool", "Pool_Batch", "FMPadding", "FMPadding_Batch",
                       "VectorVectorActivation", "VVAU", "StreamingEltwise", "UpsampleNearestNeighbour", "Lookup",
-                      "ConvolutionInputGenerator", "ConvolutionInputGenerator1D", "StreamingMaxPool",
-                      "StreamingMaxPool_Batch", "DownSampler", "StreamingConcat", "StreamingSplit")
+                      "ConvolutionInputGenerator1D", "DownSampler", "StreamingConcat", "StreamingSplit")
 
 # auto_ram_style's thresholds, from Yosys synth_xilinx of sbn_mvau layers (xnor, SIMD = width,
 # 64..2048 words of 4..64 bits, each memory as logic and as block RAM; see auto_ram_style).
@@ -99,8 +102,9 @@ def resolve_ram_style(style: str, depth: int, width: int) -> str:
     return auto_ram_style(depth, width) if style == "auto" else style
 
 
-def auto_folding(shapes: list[tuple[int, int]], target_cycles: int) -> list[tuple[int, int]]:
-    """Per layer (MW, MH) -> the cheapest (PE, SIMD) with (MW/SIMD)*(MH/PE) <= target_cycles.
+def auto_folding(shapes: list[tuple[int, ...]], target_cycles: int) -> list[tuple[int, int]]:
+    """Per layer (MW, MH) or (MW, MH, vectors) -> the cheapest (PE, SIMD) with
+    (MW/SIMD)*(MH/PE)*vectors <= target_cycles (a convolution runs its matrix once per output pixel).
 
     Cheapest = fewest PE*SIMD lanes; among equals prefer SIMD <= MAX_PREFERRED_SIMD (a shallow
     adder tree), then wide SIMD (fewer accumulator registers). Neighbouring layers are kept stream-compatible. If no folding meets the
@@ -110,14 +114,16 @@ def auto_folding(shapes: list[tuple[int, int]], target_cycles: int) -> list[tupl
         raise SbnHwError(f"target cycles per frame must be >= 1, got {target_cycles}")
     folding: list[tuple[int, int]] = []
     prev_pe = None
-    for mw, mh in shapes:
+    for shape in shapes:
+        mw, mh = shape[0], shape[1]
+        vectors = shape[2] if len(shape) > 2 else 1
         options = [
             (pe, simd)
             for pe in divisors(mh)
             for simd in divisors(mw)
             if prev_pe is None or streams_compatible(prev_pe, simd)
         ]
-        meeting = [o for o in options if (mw // o[1]) * (mh // o[0]) <= target_cycles]
+        meeting = [o for o in options if (mw // o[1]) * (mh // o[0]) * vectors <= target_cycles]
         if meeting:
             pe, simd = min(meeting, key=lambda o: (o[0] * o[1], o[1] > MAX_PREFERRED_SIMD, -o[1]))
         else:
@@ -125,6 +131,15 @@ def auto_folding(shapes: list[tuple[int, int]], target_cycles: int) -> list[tupl
         folding.append((pe, simd))
         prev_pe = pe
     return folding
+
+
+def stream_unit_lanes(channels: int, words_per_lane: int, neighbours: list[int], target_cycles: int) -> int:
+    """Elements per beat for a sliding-window or pool unit: a divisor of its channels that streams
+    to and from its (already folded) neighbours, the fewest that meet the target cycles per frame
+    (words_per_lane / lanes cycles), else the most there are. 1 always streams."""
+    fits = [d for d in divisors(channels) if all(streams_compatible(d, n) for n in neighbours)]
+    meeting = [d for d in fits if words_per_lane // d <= target_cycles]
+    return min(meeting) if meeting else max(fits)
 
 
 def _default_value(path: Path, key: str, value, op_types=LAYER_OP_TYPES):
@@ -239,6 +254,9 @@ def folding_json(names: list[str], folding: list[tuple], kinds: list[str] | None
     for n, f, kind in zip(names, folding, kinds or ["mvau"] * len(names)):
         if kind == "threshold":
             cfg[n] = {"PE": f[0], **({"ram_style": f[3]} if len(f) > 2 else {})}
+            continue
+        if kind in ("window", "pool"):  # FINN's ConvolutionInputGenerator has SIMD, StreamingMaxPool PE
+            cfg[n] = {"SIMD": f[1]} if kind == "window" else {"PE": f[0]}
             continue
         cfg[n] = {"PE": f[0], "SIMD": f[1]}
         if len(f) > 2:

@@ -10,7 +10,8 @@ from pathlib import Path
 from sbn_hw import SbnHwError
 from sbn_hw.compile.accel import Accelerator, check_folding
 from sbn_hw.compile.finn_frontend import finn_hw_to_accelerator, qonnx_to_finn_hw, set_finn_folding
-from sbn_hw.compile.folding import auto_folding, divisors, folding_json, read_folding_json, streams_compatible
+from sbn_hw.compile.folding import (auto_folding, divisors, folding_json, read_folding_json, stream_unit_lanes,
+                                    streams_compatible)
 from sbn_hw.export import load_onnx
 
 DEFAULT_TARGET_CYCLES = 512
@@ -50,7 +51,8 @@ def choose_folding(accel: Accelerator, folding_file: Path | None, target_cycles:
     """(PE, SIMD, ram_style, ram_style_thresholds) per layer, from a FINN folding file (its
     "Defaults" apply to every layer; PE/SIMD default to 1, memory styles to "auto") or, without
     one, the cheapest folding meeting the target cycles per frame with "auto" memory styles.
-    A threshold layer's entry is (PE, PE, "auto", its memory style)."""
+    A threshold layer's entry is (PE, PE, "auto", its memory style); a sliding window's
+    (SIMD, SIMD, "auto", "auto"), a pool's (PE, PE, "auto", "auto")."""
     names = [l.name for l in accel.layers]
     check_folding_source(folding_file, target_cycles)
     if folding_file is not None:
@@ -61,19 +63,36 @@ def choose_folding(accel: Accelerator, folding_file: Path | None, target_cycles:
             pe, simd = int(c["PE"] or 1), int(c["SIMD"] or 1)
             if l.kind == "threshold":
                 folding.append((pe, pe, "auto", c["ram_style"] or "auto"))
-                continue
-            check_folding(l.name, l.mw, l.mh, pe, simd)
-            folding.append((pe, simd, c["ram_style"] or "auto", c["ram_style_thresholds"] or "auto"))
+            elif l.kind in ("window", "pool"):
+                lanes = simd if l.kind == "window" else pe
+                folding.append((lanes, lanes, "auto", "auto"))
+            else:
+                check_folding(l.name, l.mw, l.mh, pe, simd)
+                folding.append((pe, simd, c["ram_style"] or "auto", c["ram_style_thresholds"] or "auto"))
         return folding
     target = target_cycles or DEFAULT_TARGET_CYCLES
-    mvaus = [l for l in accel.layers if l.kind == "mvau"]
-    fold = iter(auto_folding([(l.mw, l.mh) for l in mvaus], target))
-    folding: list = [None if l.kind == "threshold" else (*next(fold), "auto", "auto") for l in accel.layers]
+    folding: list = [None] * len(accel.layers)
+    # MVAUs first, each run of adjacent ones kept stream-compatible; then the units between them.
+    run: list[int] = []
+    for i, l in enumerate([*accel.layers, None]):
+        if l is not None and l.kind == "mvau":
+            run.append(i)
+            continue
+        shapes = [(accel.layers[j].mw, accel.layers[j].mh, accel.layers[j].vectors) for j in run]
+        for j, f in zip(run, auto_folding(shapes, target) if run else []):
+            folding[j] = (*f, "auto", "auto")
+        run = []
     for i, l in enumerate(accel.layers):
+        if l.kind == "mvau":
+            continue
+        prev = folding[i - 1][0] if i > 0 else None  # out elements per beat of the layer before
+        nxt = folding[i + 1][1] if i + 1 < len(folding) and folding[i + 1] else None
         if l.kind == "threshold":
-            nxt = folding[i + 1][1] if i + 1 < len(folding) and folding[i + 1] else None
             pe = threshold_pe(l, nxt, target)
-            folding[i] = (pe, pe, "auto", "auto")
+        else:
+            words = max(l.in_elems, l.out_elems) // l.channels if l.kind == "window" else l.in_elems // l.channels
+            pe = stream_unit_lanes(l.channels, words * l.channels, [n for n in (prev, nxt) if n], target)
+        folding[i] = (pe, pe, "auto", "auto")
     return folding
 
 

@@ -5,6 +5,8 @@ FINN's execution of its graph and the RTL simulation are compared against this, 
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from sbn_hw import SbnHwError
@@ -86,6 +88,17 @@ def run_layer(layer: Layer, x: np.ndarray) -> np.ndarray:
         x = np.asarray(x, dtype=np.int64)
         _check_input_range(layer, x)
         return multithreshold(x, layer.thresholds, layer.out_bias)
+    if layer.kind in ("window", "pool"):  # NHWC frames
+        from sbn_hw.golden.pool import max_pool
+        from sbn_hw.golden.window import sliding_window
+
+        img = np.asarray(x, dtype=np.int64).reshape(len(x), layer.ifm_h, layer.ifm_w, layer.channels)
+        out = sliding_window(img, layer.k, layer.stride) if layer.kind == "window" else max_pool(img, layer.k)
+        return out.reshape(len(x), -1)
+    if layer.vectors > 1:  # a convolution: the same matrix on every output pixel's window
+        n = len(x)
+        rows = np.asarray(x, dtype=np.int64).reshape(n * layer.vectors, layer.mw)
+        return run_layer(replace(layer, vectors=1), rows).reshape(n, layer.vectors * layer.mh)
     acc = accumulate(layer, x)
     if not layer.has_thresholds:
         return acc

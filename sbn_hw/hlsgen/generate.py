@@ -14,7 +14,7 @@ import numpy as np
 from sbn_hw import SbnHwError
 from sbn_hw.compile.accel import Accelerator, Layer, LayerSpec, ThresholdSpec
 from sbn_hw.paths import resource_dir
-from sbn_hw.rtlgen.generate import fifo_depth, threshold_words, weight_words
+from sbn_hw.rtlgen.generate import fifo_depth, fifo_words, threshold_words, weight_words
 
 LIBRARY_FILES = ("sbn_common.h", "sbn_dot.h", "sbn_mvau.h", "sbn_dwc.h", "sbn_tb_io.h", "sbn_thresh.h")
 TOP_NAME = "sbn_accel_top"  # the same name as the RTL top, so a flow can swap one for the other
@@ -219,7 +219,7 @@ def dataflow_body(accel: Accelerator, frames: str) -> list[str]:
         # As the RTL top: after the width converter, room for two vectors of the next layer's input.
         s += [f"    hls::stream<l{i}_out_t> l{i}_out(\"l{i}_out\");", f"#pragma HLS STREAM variable=l{i}_out depth=2",
               f"    hls::stream<l{i + 1}_in_t> l{i + 1}_in(\"l{i + 1}_in\");",
-              f"#pragma HLS STREAM variable=l{i + 1}_in depth={fifo_depth(layers[i + 1].sf)}"]
+              f"#pragma HLS STREAM variable=l{i + 1}_in depth={fifo_depth(fifo_words(layers[i + 1]))}"]
     for i in range(len(layers)):
         src, dst = ("s_axis" if i == 0 else f"l{i}_in"), ("m_axis" if i == n else f"l{i}_out")
         s.append(f"    sbn_accel_layer{i}({src}, {dst}, {frames});")
@@ -316,6 +316,10 @@ def _write(path: Path, text: str) -> Path:
 
 def generate_hls(accel: Accelerator, out_dir: Path, part: str = DEFAULT_PART, clock_ns: float = 10.0) -> HlsBuild:
     """Write the kernels (copied from hls/), the generated top, layer headers, testbench and Tcl."""
+    conv = [l.name for l in accel.layers if l.kind in ("window", "pool") or getattr(l, "vectors", 1) > 1]
+    if conv:
+        raise SbnHwError(f"the HLS backend has no sliding-window or max-pool kernels yet (layers {', '.join(conv)}): "
+                         "convolutional accelerators are built from the RTL (sbn-hw simulate / bitstream --backend rtl)")
     for i, (a, b) in enumerate(zip(accel.layers, accel.layers[1:])):
         if a.out_bits != b.in_bits:  # the width converter passes elements through unchanged
             raise SbnHwError(f"layer {b.name} takes {b.in_bits}-bit inputs but {a.name} emits {a.out_bits}-bit outputs")

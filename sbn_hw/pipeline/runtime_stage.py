@@ -66,7 +66,7 @@ def run_driver(out: Path, target: str = "sim", inputs: Path | None = None, outpu
         if ts is None:
             raise SbnHwError("this build has no test set of its own (compiled from a user's ONNX): pass --inputs X.npy")
         x, labels = ts
-    x_hw = user_inputs_to_hw(x, accel.input_dtype, accel.input_scale, accel.in_features)
+    x_hw = user_inputs_to_hw(x, accel.input_dtype, accel.input_scale, accel.in_features, accel.input_chw)
     d = bd.begin(RUN)
     t0 = time.time()
     bitfile = _bitfile(out, bd, accel, target, d)

@@ -173,7 +173,7 @@ def run_compile(out: Path, onnx: Path | None = None, input_dtype: str | None = N
     from sbn_hw.golden import compare_layer_outputs, run_accelerator
     from sbn_hw.golden.executor import host_scores
     from sbn_hw.verify.inputs import hw_inputs_to_user, range_covering_inputs
-    from sbn_hw.verify.qonnx_reference import QonnxTrace, compare_with_qonnx, trace_qonnx
+    from sbn_hw.verify.qonnx_reference import QonnxTrace, compare_with_qonnx, quantized_layers, trace_qonnx
 
     t0 = time.time()
     bd = BuildDir(out)
@@ -202,7 +202,7 @@ def run_compile(out: Path, onnx: Path | None = None, input_dtype: str | None = N
         console.print(f"  {l.name}: {l.summary()}")
     if x_hw is None:  # a user's model: frames over the whole integer input range
         x_hw = range_covering_inputs(*INPUT_DTYPES[input_dtype], accel.in_features, check_frames)
-        trace = trace_qonnx(load_onnx(onnx), hw_inputs_to_user(x_hw, input_dtype, input_scale),
+        trace = trace_qonnx(load_onnx(onnx), hw_inputs_to_user(x_hw, input_dtype, input_scale, accel.input_chw),
                             lambda it: progress_iter(it, "QONNX execution"))
     names = [l.name for l in accel.layers]
 
@@ -221,7 +221,7 @@ def run_compile(out: Path, onnx: Path | None = None, input_dtype: str | None = N
     finn_vs_qonnx = None
     if own is not None:
         try:
-            compare_with_qonnx(names, golden, host_scores(accel, golden[-1]), trace, "FINN's graph")
+            compare_with_qonnx(*quantized_layers(accel, golden), host_scores(accel, golden[-1]), trace, "FINN's graph")
             finn_vs_qonnx = "agrees"
         except SbnHwError as e:
             finn_vs_qonnx = f"differs ({e})"
@@ -230,7 +230,7 @@ def run_compile(out: Path, onnx: Path | None = None, input_dtype: str | None = N
     # 3. The accelerator == QONNX execution of the source file, every layer, every frame.
     what = "the accelerator" if own is not None else "FINN's graph"
     try:
-        cmp = compare_with_qonnx(names, golden, host_scores(accel, golden[-1]), trace, what)
+        cmp = compare_with_qonnx(*quantized_layers(accel, golden), host_scores(accel, golden[-1]), trace, what)
     except SbnHwError as e:
         if labels is not None:
             raise
@@ -297,7 +297,7 @@ def run_simulate(out: Path, inputs: Path | None = None, outputs: Path | None = N
     from sbn_hw.golden.executor import host_scores
     from sbn_hw.verify.accelerator import simulate
     from sbn_hw.verify.inputs import load_user_inputs, user_inputs_to_hw
-    from sbn_hw.verify.qonnx_reference import compare_with_qonnx, trace_qonnx
+    from sbn_hw.verify.qonnx_reference import compare_with_qonnx, quantized_layers, trace_qonnx
 
     check_simulate_arguments(stall, max_frames)
     bd = BuildDir(out)
@@ -308,7 +308,7 @@ def run_simulate(out: Path, inputs: Path | None = None, outputs: Path | None = N
         raise SbnHwError("--outputs needs --inputs (the test-set run records its results in the build directory)")
     if inputs is not None:
         x_user = load_user_inputs(inputs)
-        x_hw = user_inputs_to_hw(x_user, accel.input_dtype, accel.input_scale, accel.in_features)
+        x_hw = user_inputs_to_hw(x_user, accel.input_dtype, accel.input_scale, accel.in_features, accel.input_chw)
     else:
         x_hw, labels, _, _ = own_flow_inputs(out)
     if max_frames:
@@ -341,7 +341,7 @@ def run_simulate(out: Path, inputs: Path | None = None, outputs: Path | None = N
         rec["inputs"] = str(Path(inputs).resolve())
         xs = np.asarray(x_user, np.float64).reshape(len(x_user), -1)[: len(x_hw)]
         trace = trace_qonnx(load_onnx(crec["onnx"]), xs, lambda it: progress_iter(it, "QONNX reference"))
-        cmp = compare_with_qonnx([l.name for l in accel.layers], r.golden, scores, trace, "RTL")
+        cmp = compare_with_qonnx(*quantized_layers(accel, r.golden), scores, trace, "RTL")
         rec["qonnx"] = cmp.as_dict()
         ties = (f"; {len(cmp.tie_frames)} frames have an exact tie (integer pre-activation on the threshold) that "
                 f"QONNX's float32 rounds the other way, frames {cmp.tie_frames[:10]}" if cmp.tie_frames else "")

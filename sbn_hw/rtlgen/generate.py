@@ -10,11 +10,14 @@ from pathlib import Path
 import numpy as np
 
 from sbn_hw import SbnHwError
-from sbn_hw.compile.accel import Accelerator, Layer, LayerSpec, ThresholdSpec
+from sbn_hw.compile.accel import Accelerator, Layer, LayerSpec, PoolSpec, ThresholdSpec, WindowSpec
 from sbn_hw.paths import resource_dir
 
 RTL_LIBRARY = resource_dir("rtl")
 LIBRARY_FILES = ("sbn_mvau.v", "sbn_adder_tree.v", "axis_fifo.v", "axis_dwc.v", "sbn_thresh.v")
+# Library modules only some accelerators instantiate (by layer kind).
+KIND_LIBRARY_FILES = {"window": ("sbn_swu.v",), "pool": ("sbn_maxpool.v",)}
+KIND_MODULES = {"mvau": "sbn_mvau", "threshold": "sbn_thresh", "window": "sbn_swu", "pool": "sbn_maxpool"}
 TOP_NAME = "sbn_accel_top"
 RTL_MODES = {"int": 0, "xnor": 1, "and_act": 2, "and_w": 3}  # sbn_mvau's MODE parameter
 
@@ -60,6 +63,27 @@ def threshold_unit_params(layer: ThresholdSpec, thresh_file: str) -> dict[str, o
     return {"IN_BITS": layer.in_bits, "IN_SIGNED": int(layer.in_signed), "PE": layer.pe, "CH_WORDS": layer.ch_words,
             "NT": layer.n_thresholds, "TH_BITS": layer.th_bits, "OUT_BITS": layer.out_bits,
             "OUT_BIAS": int(layer.out_bias), "THRESH_FILE": f'"{thresh_file}"', "RAM_STYLE": f'"{layer.ram_style}"'}
+
+
+def window_unit_params(layer: WindowSpec) -> dict[str, object]:
+    return {"EW": layer.in_bits, "C": layer.channels, "SIMD": layer.simd, "IFM_H": layer.ifm_h, "IFM_W": layer.ifm_w,
+            "K": layer.k, "STRIDE": layer.stride}
+
+
+def pool_unit_params(layer: PoolSpec) -> dict[str, object]:
+    return {"EW": layer.in_bits, "PE": layer.pe, "C": layer.channels, "IFM_H": layer.ifm_h, "IFM_W": layer.ifm_w,
+            "K": layer.k, "SIGNED_ELEMS": int(layer.in_signed)}
+
+
+def fifo_words(layer: Layer) -> int:
+    """Words a layer's input FIFO should hold (fifo_depth doubles it): an MVAU's one input vector
+    (so it can read a vector at one word per cycle however slowly it was made); for the
+    streaming units, which buffer what they need themselves, one image row, at most a vector's worth."""
+    if layer.kind == "mvau":
+        return layer.sf
+    if layer.kind in ("window", "pool"):
+        return min(layer.ifm_w * layer.channels // layer.in_per_beat, 256)
+    return min(layer.in_words, 256)
 
 
 # How deep sbn_mvau's pipeline is (its READ_REG / TREE_LEVELS / CMP_REG parameters). Measured on
@@ -143,7 +167,8 @@ def _connect(port: str, net: str) -> str:
 def _layer_wrapper(i: int, l: Layer, plist: str) -> str:
     """One named module per layer, so synthesis reports resources per layer."""
     in_w, out_w = l.simd * l.in_bits, l.pe * l.out_bits
-    module, inst = ("sbn_thresh", "u_thresh") if l.kind == "threshold" else ("sbn_mvau", "u_mvau")
+    module = KIND_MODULES[l.kind]
+    inst = "u_" + module.removeprefix("sbn_")
     return (
         f"\n// {l.name} as its own module (per-layer resource reports).\n"
         f"(* keep_hierarchy *)\nmodule {TOP_NAME}_layer{i} (\n    input wire clk, input wire rst,\n"
@@ -183,6 +208,8 @@ def top_verilog(accel: Accelerator, params: list[dict[str, object]]) -> str:
         if l.kind == "threshold":
             v.append(f"    // {l.name}: thresholds on {l.elements} elements ({l.channels} channel(s) x {l.n_thresholds}), "
                      f"PE={l.pe}, {l.cycles} cycles per frame, memory {p['RAM_STYLE']}")
+        elif l.kind in ("window", "pool"):
+            v.append(f"    // {l.name}: {l.summary()}")
         else:
             v.append(f"    // {l.name}: {l.mw}x{l.mh}, PE={l.pe}, SIMD={l.simd}, {l.cycles} cycles per frame, "
                      f"memories {p['WEIGHT_RAM_STYLE']} / {p['THRESH_RAM_STYLE']} (weights / thresholds), "
@@ -198,7 +225,7 @@ def top_verilog(accel: Accelerator, params: list[dict[str, object]]) -> str:
             v.append(_stream(f"l{i}_dwc", width))
             v.append(f"    axis_dwc #(.EW({l.out_bits}), .IN_N({l.pe}), .OUT_N({nxt.simd})) u_dwc{i} (\n        .clk(clk), .rst(rst),\n"
                      f"{_connect('s_axis', f'l{i}_out')},\n{_connect('m_axis', f'l{i}_dwc')}\n    );")
-            v.append(f"    axis_fifo #(.WIDTH({width}), .DEPTH({fifo_depth(nxt.sf)})) u_fifo{i} (\n        .clk(clk), .rst(rst),\n"
+            v.append(f"    axis_fifo #(.WIDTH({width}), .DEPTH({fifo_depth(fifo_words(nxt))})) u_fifo{i} (\n        .clk(clk), .rst(rst),\n"
                      f"{_connect('s_axis', f'l{i}_dwc')},\n{_connect('m_axis', f'l{i + 1}_in')}\n    );")
     last = len(layers) - 1
     v.append(f"    assign m_axis_tdata = l{last}_out_tdata;\n    assign m_axis_tvalid = l{last}_out_tvalid;\n"
@@ -214,6 +241,9 @@ def generate_rtl(accel: Accelerator, out_dir: Path, levels_per_stage: int = PIPE
     out_dir.mkdir(parents=True, exist_ok=True)
     params = []
     for i, l in enumerate(accel.layers):
+        if l.kind in ("window", "pool"):
+            params.append(window_unit_params(l) if l.kind == "window" else pool_unit_params(l))
+            continue
         if l.kind == "threshold":
             tf = out_dir / f"layer{i}_thresh.mem"
             _write_lines(tf, input_threshold_words(l))
@@ -225,7 +255,8 @@ def generate_rtl(accel: Accelerator, out_dir: Path, levels_per_stage: int = PIPE
         # Relative names: simulators and Yosys (sandboxed to its working directory) run in out_dir.
         params.append(layer_params(l, wf.name, tf.name, levels_per_stage))
     sources = []
-    for f in LIBRARY_FILES:
+    kinds = {l.kind for l in accel.layers}
+    for f in LIBRARY_FILES + tuple(f for k in sorted(kinds) for f in KIND_LIBRARY_FILES.get(k, ())):
         shutil.copyfile(RTL_LIBRARY / f, out_dir / f)
         sources.append(out_dir / f)
     top = out_dir / f"{TOP_NAME}.v"

@@ -82,7 +82,7 @@ class ShellSpec:
 def shell_spec(accel: Accelerator) -> ShellSpec:
     first, last = accel.layers[0], accel.layers[-1]
     in_bits, out_bits = first.simd * first.in_bits, last.pe * last.out_bits
-    return ShellSpec(in_bits, out_bits, stream_width(in_bits), stream_width(out_bits), first.sf, last.nf,
+    return ShellSpec(in_bits, out_bits, stream_width(in_bits), stream_width(out_bits), first.in_words, last.out_words,
                      accel.cycles_per_frame, description_hash(accel))
 
 

@@ -19,7 +19,7 @@ FORMAT_VERSION = 1
 REQUIRED = {
     "": ("format", "version", "name", "magic", "register_version", "desc_hash", "registers", "cells", "input",
          "output", "cycles_per_frame", "dma"),
-    "input": ("dtype", "scale", "features", "shape", "elem_bits", "signed", "per_word", "words", "word_bits",
+    "input": ("dtype", "scale", "features", "shape", "chw", "elem_bits", "signed", "per_word", "words", "word_bits",
               "word_width"),
     "output": ("features", "elem_bits", "signed", "per_word", "words", "word_bits", "word_width", "scale", "bias"),
     "cells": ("accelerator", "dma"),

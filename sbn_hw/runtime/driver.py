@@ -157,7 +157,8 @@ class Accelerator:
     def quantize(self, x) -> np.ndarray:
         """Floats as the model takes them -> the integers streamed, (N, features)."""
         inp = self.desc["input"]
-        return quantize_inputs(x, inp["dtype"], inp["scale"], inp["features"], inp.get("shape"))
+        return quantize_inputs(x, inp["dtype"], inp["scale"], inp["features"], inp.get("shape") or inp.get("chw"),
+                               inp.get("chw"))
 
     def _check_integers(self, x_hw) -> np.ndarray:
         inp = self.desc["input"]

@@ -80,9 +80,23 @@ def ints_to_words(values, word_bytes: int) -> np.ndarray:
     return np.frombuffer(buf, dtype=np.uint8).reshape(-1, word_bytes).copy()
 
 
-def quantize_inputs(x, input_dtype: str, input_scale: float, features: int, shape=None) -> np.ndarray:
+def nchw_to_stream(x: np.ndarray, chw) -> np.ndarray:
+    """(N, C*H*W or C, H, W) images in the model's NCHW order -> (N, H*W*C) in the order a
+    convolutional accelerator streams them (pixels row-major, channels innermost)."""
+    c, h, w = (int(v) for v in chw)
+    return np.asarray(x).reshape(len(x), c, h, w).transpose(0, 2, 3, 1).reshape(len(x), -1)
+
+
+def stream_to_nchw(x: np.ndarray, chw) -> np.ndarray:
+    """The inverse of nchw_to_stream, flat: (N, H*W*C) -> (N, C*H*W)."""
+    c, h, w = (int(v) for v in chw)
+    return np.asarray(x).reshape(len(x), h, w, c).transpose(0, 3, 1, 2).reshape(len(x), -1)
+
+
+def quantize_inputs(x, input_dtype: str, input_scale: float, features: int, shape=None, chw=None) -> np.ndarray:
     """A user's inputs (floats as their model takes them: N x features or N x C x H x W) -> the
-    integers the accelerator streams, (N, features) int64. Raises InputError naming the problem."""
+    integers the accelerator streams, (N, features) int64. chw: a convolutional accelerator's
+    (C, H, W): the model's NCHW images are streamed NHWC. Raises InputError naming the problem."""
     x = np.asarray(x)
     if x.dtype == object or not (np.issubdtype(x.dtype, np.number) or x.dtype == np.bool_) \
             or np.issubdtype(x.dtype, np.complexfloating):
@@ -96,7 +110,8 @@ def quantize_inputs(x, input_dtype: str, input_scale: float, features: int, shap
         want = " or ".join(str(("N",) + s).replace("'", "") for s in frame_shapes)
         hint = " (a single frame: x[None])" if x.shape in frame_shapes else ""
         raise InputError(f"inputs have shape {x.shape}; the accelerator takes {want} with N >= 1{hint}")
-    return quantize_frames(x.astype(np.float64).reshape(len(x), features), input_dtype, input_scale)
+    x = x.astype(np.float64).reshape(len(x), features)
+    return quantize_frames(nchw_to_stream(x, chw) if chw else x, input_dtype, input_scale)
 
 
 def quantize_frames(x: np.ndarray, input_dtype: str, input_scale: float,

@@ -52,7 +52,7 @@ def simulate(
     for p in (result_path, outputs_path):
         p.unlink(missing_ok=True)
     layers = [
-        dict(name=l.name, pe=l.pe, simd=l.simd, sf=l.sf, nf=l.nf, mh=l.out_elems, in_bits=l.in_bits,
+        dict(name=l.name, pe=l.pe, simd=l.simd, sf=l.in_words, nf=l.out_words, mh=l.out_elems, in_bits=l.in_bits,
              out_bits=l.out_bits, out_signed=bool(l.out_signed))
         for l in accel.layers
     ]

@@ -24,15 +24,18 @@ def load_user_inputs(path: Path) -> np.ndarray:
     return x
 
 
-def user_inputs_to_hw(x: np.ndarray, input_dtype: str, input_scale: float, features: int) -> np.ndarray:
-    """A user's inputs (N x anything holding `features` values) -> the integers the accelerator
-    streams, by the driver's own quantisation (sbn_hw.runtime.packing.quantize_frames)."""
+def user_inputs_to_hw(x: np.ndarray, input_dtype: str, input_scale: float, features: int, chw=None) -> np.ndarray:
+    """A user's inputs (N x anything holding `features` values; NCHW images for a convolutional
+    accelerator, chw = its (C, H, W)) -> the integers the accelerator streams, in stream order, by
+    the driver's own quantisation (sbn_hw.runtime.packing.quantize_frames)."""
     from sbn_hw.runtime.errors import InputError
-    from sbn_hw.runtime.packing import quantize_frames
+    from sbn_hw.runtime.packing import nchw_to_stream, quantize_frames
 
     x = np.asarray(x, dtype=np.float64).reshape(len(x), -1)
     if x.shape[1] != features:
         raise SbnHwError(f"inputs have {x.shape[1]} values per frame, the accelerator takes {features}")
+    if chw:
+        x = nchw_to_stream(x, chw)
     try:
         return quantize_frames(x, input_dtype, input_scale,
                                scale_fix="compile with the scale your inputs use (--input-scale)")
@@ -40,9 +43,14 @@ def user_inputs_to_hw(x: np.ndarray, input_dtype: str, input_scale: float, featu
         raise SbnHwError(str(e)) from None
 
 
-def hw_inputs_to_user(x_hw: np.ndarray, input_dtype: str, input_scale: float) -> np.ndarray:
-    """The inverse: integers on the stream -> the floats the source model takes."""
+def hw_inputs_to_user(x_hw: np.ndarray, input_dtype: str, input_scale: float, chw=None) -> np.ndarray:
+    """The inverse: integers on the stream -> the floats the source model takes (flat NCHW
+    images for a convolutional accelerator, chw = its (C, H, W))."""
+    from sbn_hw.runtime.packing import stream_to_nchw
+
     x_hw = np.asarray(x_hw, dtype=np.float64)
+    if chw:
+        x_hw = stream_to_nchw(x_hw, chw)
     return (2 * x_hw - 1) if input_dtype == "BIPOLAR" else x_hw * input_scale
 
 

@@ -81,6 +81,20 @@ def _decision(model, node, pre: np.ndarray, out: np.ndarray) -> tuple[np.ndarray
     return (out > scale * (0.5 - zeropt)).astype(np.int64), pre / scale + zeropt - 0.5
 
 
+def _stream_order(t: np.ndarray) -> np.ndarray:
+    """A QONNX activation flattened in the accelerator's order: NCHW feature maps as NHWC."""
+    t = np.asarray(t)
+    return (t.transpose(0, 2, 3, 1) if t.ndim == 4 else t).reshape(-1)
+
+
+def quantized_layers(accel, outputs: list[np.ndarray]) -> tuple[list[str], list[np.ndarray]]:
+    """The layers QONNX has a quantizer (or the output) for, with their outputs: threshold units
+    and MVAUs. Sliding windows and pools only move and select quantized values, and the next
+    quantizer holds them to account."""
+    pairs = [(l.name, o) for l, o in zip(accel.layers, outputs) if l.kind in ("threshold", "mvau")]
+    return [n for n, _ in pairs], [o for _, o in pairs]
+
+
 def trace_qonnx(model, x: np.ndarray, progress=None) -> QonnxTrace:
     """Execute a QONNX file (as exported) frame by frame on float inputs x (N, features)."""
     from qonnx.core.onnx_exec import execute_onnx
@@ -99,7 +113,7 @@ def trace_qonnx(model, x: np.ndarray, progress=None) -> QonnxTrace:
     for xi in frames:
         ctx = execute_onnx(model, {iname: np.asarray(xi, np.float32).reshape(ishape)}, return_full_exec_context=True)
         for k, q in enumerate(quants):
-            b, m = _decision(model, q, ctx[q.input[0]].reshape(-1), ctx[q.output[0]].reshape(-1))
+            b, m = _decision(model, q, _stream_order(ctx[q.input[0]]), _stream_order(ctx[q.output[0]]))
             bits[k].append(b)
             margin[k].append(m.astype(np.float64))
         outs.append(ctx[oname].reshape(-1))

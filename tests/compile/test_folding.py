@@ -154,25 +154,30 @@ def test_finn_examples_tfc_folding_loads_unchanged():
     assert ignored == ["LabelSelect_hls_0 (no such layer in an sbn-hw accelerator)"]
 
 
-def test_finn_examples_cnv_folding_names_are_understood():
-    """Every node name of finn-examples' cnv-w1a1 file is a FINN name sbn-hw knows: its MVAUs and
-    thresholding map to our layers, the rest is named as FINN's."""
-    cfg = json.loads((FINN_EXAMPLES / "cnv-w1a1_folding_config.json").read_text())
-    mapped = {k: canonical_layer_name(k) for k in cfg if k != "Defaults"}
-    assert mapped["MVAU_hls_8"] == ("MVAU_8", "MVAU") and mapped["Thresholding_hls_0"] == ("Thresholding_0", "Thresholding")
-    assert mapped["ConvolutionInputGenerator_hls_5"][1] == "ConvolutionInputGenerator"
-    assert all(op is not None for _, op in mapped.values())
+def test_finn_examples_cnv_folding_loads_unchanged():
+    """finn-examples' cnv-w1a1 file against CNV's layers as sbn-hw names them (its sliding windows
+    counted over the convolutions, as FINN's CNV build counted them): every entry lands."""
+    mvaus = [f"MVAU_{i}" for i in range(9)]
+    windows = [f"ConvolutionInputGenerator_{i}" for i in range(6)]
+    names = ["Thresholding_0", *windows, *mvaus, "StreamingMaxPool_0", "StreamingMaxPool_1"]
+    kinds = ["threshold"] + ["window"] * 6 + ["mvau"] * 9 + ["pool"] * 2
     ignored = []
-    names = ["Thresholding_0"] + [f"MVAU_{i}" for i in range(9)]
-    read_folding_json(FINN_EXAMPLES / "cnv-w1a1_folding_config.json", names, ["threshold"] + ["mvau"] * 9, ignored)
-    assert "MVAU_hls_0.resType=\"lut\"" in ignored
+    cfg = read_folding_json(FINN_EXAMPLES / "cnv-w1a1_folding_config.json", names, kinds, ignored)
+    assert cfg["ConvolutionInputGenerator_0"]["SIMD"] == 3 and cfg["ConvolutionInputGenerator_5"]["SIMD"] == 32
+    assert cfg["MVAU_1"] == entry(32, 32, "auto") and cfg["MVAU_8"] == entry(5, 1, "auto")
+    assert cfg["Thresholding_0"] == entry(1, None, "distributed", "distributed")
+    assert cfg["StreamingMaxPool_0"] == entry()  # not in the file: FINN's defaults
+    assert "MVAU_hls_0.resType=\"lut\"" in ignored and "LabelSelect_hls_0 (no such layer in an sbn-hw accelerator)" in ignored
+    mapped = {k: canonical_layer_name(k) for k in json.loads((FINN_EXAMPLES / "cnv-w1a1_folding_config.json").read_text())
+              if k != "Defaults"}
+    assert mapped["ConvolutionInputGenerator_hls_5"] == ("ConvolutionInputGenerator_5", "ConvolutionInputGenerator")
 
 
 @pytest.mark.parametrize("key,want", [
     ("MVAU_hls_0", ("MVAU_0", "MVAU")), ("MVAU_rtl_12", ("MVAU_12", "MVAU")),
     ("MatrixVectorActivation_3", ("MVAU_3", "MatrixVectorActivation")),
     ("Thresholding_Batch_0", ("Thresholding_0", "Thresholding_Batch")), ("Thresholding_rtl_1", ("Thresholding_1", "Thresholding")),
-    ("StreamingFIFO_rtl_4", (None, "StreamingFIFO")), ("Dense_0", (None, None)), ("not a name", (None, None)),
+    ("StreamingFIFO_rtl_4", (None, "StreamingFIFO")), ("StreamingMaxPool_Batch_1", ("StreamingMaxPool_1", "StreamingMaxPool_Batch")), ("Dense_0", (None, None)), ("not a name", (None, None)),
 ])
 def test_canonical_layer_names(key, want):
     assert canonical_layer_name(key) == want

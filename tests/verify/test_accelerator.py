@@ -16,3 +16,70 @@ def test_input_threshold_layer_in_the_rtl_top(bipolar, tmp_path):
     assert r.mismatch_count == 0 and r.frames == 40
     np.testing.assert_array_equal(r.outputs, r.golden[-1])
     assert abs(r.cycles_per_frame - accel.cycles_per_frame) <= 0.05 * accel.cycles_per_frame
+
+
+def conv_accel(rng: np.random.Generator, frames: int = 12, input_dtype: str = "UINT4"):
+    """A small CNN as compile makes one: [window 3x3 -> int conv 8ch] -> max-pool 2 -> [window 3x3
+    -> xnor conv 16ch] -> dense xnor 10, on 10x10x2 integer images; thresholds placed inside the
+    accumulators the frames really produce. Returns the accelerator and its frames."""
+    from dataclasses import replace
+
+    from sbn_hw.compile.accel import INPUT_DTYPES, Accelerator, LayerSpec, PoolSpec, WindowSpec
+    from sbn_hw.golden.executor import accumulate, run_layer
+
+    lo, hi = INPUT_DTYPES[input_dtype]
+    h, w, c = 10, 10, 2
+    x = rng.integers(lo, hi + 1, (frames, h * w * c))
+
+    def thresholded(layer, cur):
+        rows = cur.reshape(-1, layer.mw)
+        acc = accumulate(layer, rows)
+        t = np.array([np.quantile(acc[:, o], rng.uniform(0.3, 0.7), method="nearest") for o in range(layer.mh)])
+        return replace(layer, thresholds=t.astype(np.int64), threshold_le=rng.integers(0, 2, layer.mh).astype(bool))
+
+    layers, cur = [], x
+    def add(layer):
+        nonlocal cur
+        layers.append(layer)
+        cur = run_layer(layer, cur)
+
+    add(WindowSpec("SWU_0", h, w, c, 3, 1, 2, lo, hi))
+    add(thresholded(LayerSpec("MVAU_0", 18, 8, 2, 6, "int", lo, hi, rng.integers(0, 2, (8, 18)).astype(np.uint8),
+                              vectors=64), cur))
+    add(PoolSpec("Pool_0", 8, 8, 8, 2, 4, 0, 1))
+    add(WindowSpec("SWU_1", 4, 4, 8, 3, 1, 8, 0, 1))
+    add(thresholded(LayerSpec("MVAU_1", 72, 16, 4, 24, "xnor", 0, 1, rng.integers(0, 2, (16, 72)).astype(np.uint8),
+                              vectors=4), cur))
+    add(LayerSpec("MVAU_2", 64, 10, 5, 16, "xnor", 0, 1, rng.integers(0, 2, (10, 64)).astype(np.uint8)))
+    return Accelerator(tuple(layers), input_dtype, 1.0, np.ones(10), np.zeros(10)), x
+
+
+def test_conv_golden_is_torch_conv_and_pool():
+    """The golden chain window -> MVAU(vectors) -> pool is a bipolar/integer conv2d and max-pool."""
+    from dataclasses import replace
+
+    import torch
+
+    accel, x = conv_accel(np.random.default_rng(3), frames=4)
+    from sbn_hw.golden.executor import accumulate, run_accelerator
+
+    outs = run_accelerator(accel, x)
+    win, mv0 = accel.layers[0], accel.layers[1]
+    img = torch.tensor(x.reshape(4, 10, 10, 2), dtype=torch.float64).permute(0, 3, 1, 2)
+    wt = torch.tensor((2 * mv0.weights.astype(np.int64) - 1).reshape(8, 3, 3, 2), dtype=torch.float64).permute(0, 3, 1, 2)
+    conv = torch.nn.functional.conv2d(img, wt).permute(0, 2, 3, 1).reshape(4, -1).numpy()
+    acc = accumulate(replace(mv0, vectors=1), outs[0].reshape(-1, 18)).reshape(4, -1)
+    np.testing.assert_array_equal(acc, conv)
+    pooled = torch.nn.functional.max_pool2d(torch.tensor(outs[1].reshape(4, 8, 8, 8), dtype=torch.float64)
+                                            .permute(0, 3, 1, 2), 2).permute(0, 2, 3, 1).reshape(4, -1).numpy()
+    np.testing.assert_array_equal(outs[2], pooled)
+
+
+@pytest.mark.parametrize("stall", [0.0, 0.3])
+def test_conv_accelerator_in_the_rtl_top(stall, tmp_path):
+    accel, x = conv_accel(np.random.default_rng(5))
+    r = simulate(accel, x, tmp_path, in_stall=stall, out_stall=stall)
+    assert r.mismatch_count == 0 and r.frames == len(x)
+    np.testing.assert_array_equal(r.outputs, r.golden[-1])
+    assert abs(r.cycles_per_frame - accel.cycles_per_frame) <= 0.05 * accel.cycles_per_frame, \
+        (r.cycles_per_frame, accel.cycles_per_frame)
