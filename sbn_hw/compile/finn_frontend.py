@@ -186,6 +186,8 @@ def qonnx_to_finn_hw(model, input_dtype: str = "UINT8", input_scale: float = 1.0
     model = model.transform(InferThresholdingLayer())
     if conv:  # finn-plus: pooling as sliding window + Pool (InferPool before InferConvInpGen)
         model = model.transform(InferPool()).transform(InferConvInpGen()).transform(RemoveCNVtoFCFlatten())
+        # An input Thresholding inferred on NCHW leaves NHWC -> NCHW -> NHWC transposes behind it.
+        model = model.transform(absorb.AbsorbConsecutiveTransposes())
     return _tidy(model)
 
 

@@ -133,12 +133,13 @@ def auto_folding(shapes: list[tuple[int, ...]], target_cycles: int) -> list[tupl
     return folding
 
 
-def stream_unit_lanes(channels: int, words_per_lane: int, neighbours: list[int], target_cycles: int) -> int:
-    """Elements per beat for a sliding-window or pool unit: a divisor of its channels that streams
-    to and from its (already folded) neighbours, the fewest that meet the target cycles per frame
-    (words_per_lane / lanes cycles), else the most there are. 1 always streams."""
+def stream_unit_lanes(channels: int, elements: int, neighbours: list[int], target_cycles: int) -> int:
+    """Elements per beat for a sliding-window or pool unit that moves `elements` per frame: a
+    divisor of its channels that streams to and from its (already folded) neighbours, the fewest
+    that meet the target cycles per frame (elements / lanes), else the most there are. 1 always
+    streams."""
     fits = [d for d in divisors(channels) if all(streams_compatible(d, n) for n in neighbours)]
-    meeting = [d for d in fits if words_per_lane // d <= target_cycles]
+    meeting = [d for d in fits if elements // d <= target_cycles]
     return min(meeting) if meeting else max(fits)
 
 

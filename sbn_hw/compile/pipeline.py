@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from sbn_hw import SbnHwError
@@ -64,12 +64,15 @@ def choose_folding(accel: Accelerator, folding_file: Path | None, target_cycles:
             if l.kind == "threshold":
                 folding.append((pe, pe, "auto", c["ram_style"] or "auto"))
             elif l.kind in ("window", "pool"):
-                lanes = simd if l.kind == "window" else pe
-                folding.append((lanes, lanes, "auto", "auto"))
+                lanes = c["SIMD"] if l.kind == "window" else c["PE"]
+                folding.append((lanes, lanes, "auto", "auto") if lanes else None)  # None: chosen below
             else:
                 check_folding(l.name, l.mw, l.mh, pe, simd)
                 folding.append((pe, simd, c["ram_style"] or "auto", c["ram_style_thresholds"] or "auto"))
-        return folding
+        # A sliding window or pool the file leaves out (finn-examples' CNV names no pool) is folded
+        # so that it keeps up with the slowest matrix layer, not left at one lane.
+        slowest = max(replace(l, pe=f[0], simd=f[1]).cycles for l, f in zip(accel.layers, folding) if l.kind == "mvau")
+        return _fold_stream_units(accel, folding, slowest)
     target = target_cycles or DEFAULT_TARGET_CYCLES
     folding: list = [None] * len(accel.layers)
     # MVAUs first, each run of adjacent ones kept stream-compatible; then the units between them.
@@ -82,16 +85,23 @@ def choose_folding(accel: Accelerator, folding_file: Path | None, target_cycles:
         for j, f in zip(run, auto_folding(shapes, target) if run else []):
             folding[j] = (*f, "auto", "auto")
         run = []
+    return _fold_stream_units(accel, folding, target)
+
+
+def _fold_stream_units(accel: Accelerator, folding: list, target: int) -> list:
+    """Fill the entries left None (threshold, sliding-window and pool layers) from their folded
+    neighbours: the fewest lanes that stream to them and meet `target` cycles per frame."""
+    folding = list(folding)
     for i, l in enumerate(accel.layers):
-        if l.kind == "mvau":
+        if folding[i] is not None:
             continue
         prev = folding[i - 1][0] if i > 0 else None  # out elements per beat of the layer before
         nxt = folding[i + 1][1] if i + 1 < len(folding) and folding[i + 1] else None
         if l.kind == "threshold":
             pe = threshold_pe(l, nxt, target)
         else:
-            words = max(l.in_elems, l.out_elems) // l.channels if l.kind == "window" else l.in_elems // l.channels
-            pe = stream_unit_lanes(l.channels, words * l.channels, [n for n in (prev, nxt) if n], target)
+            words = max(l.in_elems, l.out_elems) if l.kind == "window" else l.in_elems
+            pe = stream_unit_lanes(l.channels, words, [n for n in (prev, nxt) if n], target)
         folding[i] = (pe, pe, "auto", "auto")
     return folding
 

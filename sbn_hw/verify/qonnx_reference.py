@@ -67,7 +67,8 @@ def activation_quantizers(model) -> list:
 
 
 def _decision(model, node, pre: np.ndarray, out: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(bits, signed distance from the decision level) for one 1-bit quantizer."""
+    """(bits, signed distance from the decision level) for one 1-bit quantizer; for a multi-bit
+    one, (integer level, distance from the nearest rounding boundary)."""
     if node.op_type in ("BipolarQuant", "BinaryQuant"):
         return (out > 0).astype(np.int64), pre
     scale = float(np.asarray(model.get_initializer(node.input[1])).reshape(-1)[0])
@@ -75,8 +76,10 @@ def _decision(model, node, pre: np.ndarray, out: np.ndarray) -> tuple[np.ndarray
     bw = float(np.asarray(model.get_initializer(node.input[3])).reshape(-1)[0])
     signed = next((a.i for a in node.attribute if a.name == "signed"), 1)
     if bw != 1 or signed:
-        raise SbnHwError(f"activation quantizer '{node.name}' is not 1-bit unsigned or bipolar "
-                         f"(bit width {bw:g}, signed {signed}); sbn-hw supports 1-bit activations only")
+        # A multi-bit quantizer (an input quantizer: the hardware's threshold layer): its level in
+        # units of the scale, and the distance of its input from the nearest rounding boundary.
+        v = pre / scale + zeropt
+        return np.rint(out / scale).astype(np.int64), v - np.floor(v) - 0.5
     # y = scale * (clip(round(x/scale + zeropt), 0, 1) - zeropt): 1 where x/scale + zeropt > 0.5
     return (out > scale * (0.5 - zeropt)).astype(np.int64), pre / scale + zeropt - 0.5
 

@@ -31,7 +31,8 @@ async def accelerator_bit_exact(dut):
     # Phase 1: throughput with the stream always ready.
     await reset(dut)
     n_tp = min(len(x), meta["throughput_frames"])
-    res = await run_streams(dut, words[: n_tp * words_per_frame_in], n_tp * beats_out, random.Random(meta["seed"]))
+    res = await run_streams(dut, words[: n_tp * words_per_frame_in], n_tp * beats_out, random.Random(meta["seed"]),
+                            idle_limit=meta["idle_limit"])
     measured = cycles_per_frame(res.out_cycles, beats_out)
 
     # Phase 2: every frame, random stalls both sides, every layer's stream checked.
