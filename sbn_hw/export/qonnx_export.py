@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -11,16 +12,36 @@ import torch
 from sbn_hw import SbnHwError
 
 
-def export_model(model: torch.nn.Module, in_features: int, path: Path) -> Path:
-    """Export with the TorchScript exporter (one self-contained file, MatMul nodes)."""
+def export_input_shape(model: torch.nn.Module, input_shape: int | Sequence[int]) -> tuple[int, ...]:
+    """The graph input's shape without the batch: (features,) for an MLP, (C, H, W) for a CNN.
+
+    A model with an `input_shape` (C, H, W) (the zoo CNNs and their hardened versions) always
+    exports NCHW; it may be given as its flat feature count or as (C, H, W)."""
+    shape = (int(input_shape),) if isinstance(input_shape, (int, np.integer)) else tuple(int(v) for v in input_shape)
+    own = getattr(model, "input_shape", None)
+    if own is None:
+        return shape
+    own = tuple(int(v) for v in own)
+    if shape not in (own, (int(np.prod(own)),)):
+        raise SbnHwError(f"export: the model takes (C, H, W) = {own} ({int(np.prod(own))} features), not input "
+                         f"shape {shape}; pass {own} or {int(np.prod(own))}")
+    return own
+
+
+def export_model(model: torch.nn.Module, input_shape: int | Sequence[int], path: Path) -> Path:
+    """Export with the TorchScript exporter (one self-contained file, MatMul / Conv nodes).
+
+    input_shape: the features of an MLP (an int), or a CNN's (C, H, W) (or its feature count):
+    a CNN's graph input is NCHW (1, C, H, W)."""
     from brevitas.export import export_qonnx
     from qonnx.core.modelwrapper import ModelWrapper
     from qonnx.util.cleanup import cleanup_model
 
+    shape = export_input_shape(model, input_shape)
     path = Path(path)
     tmp = path.with_name(path.name + ".partial")
     model.eval()
-    export_qonnx(model, torch.zeros(1, in_features), str(tmp), dynamo=False)
+    export_qonnx(model, torch.zeros(1, *shape), str(tmp), dynamo=False)
     wrapper = restore_unsigned_binary_quant(ModelWrapper(str(tmp)), model)
     cleanup_model(wrapper).save(str(tmp))
     os.replace(tmp, path)  # only a complete file carries the final name
@@ -30,17 +51,17 @@ def export_model(model: torch.nn.Module, in_features: int, path: Path) -> Path:
 def restore_unsigned_binary_quant(wrapper, model: torch.nn.Module):
     """Brevitas exports every 1-bit quantizer as BipolarQuant, also unsigned {0,1} ones (Si-BNN
     activations, SiMaN weights), which would change the model. Put those back as QONNX Quant
-    nodes (bit width 1, unsigned): activation quantizers by their order in the model, weight
-    quantizers by matching the weight tensor."""
-    import numpy as np
-    from brevitas.nn import QuantIdentity, QuantLinear
+    nodes (bit width 1, unsigned): activation quantizers by their order in the model (on (N, C)
+    or NCHW tensors alike), weight quantizers (QuantLinear or QuantConv2d) by matching the
+    weight tensor."""
+    from brevitas.nn import QuantConv2d, QuantIdentity, QuantLinear
     from onnx import helper
 
     from sbn_hw.harden.brevitas_model import UnsignedBinaryActivation, UnsignedBinaryWeight, uses_quantizer
 
     acts = [uses_quantizer(m.act_quant, UnsignedBinaryActivation) for m in model.modules() if isinstance(m, QuantIdentity)]
     weights01 = [m.weight.detach().numpy() for m in model.modules()
-                 if isinstance(m, QuantLinear) and uses_quantizer(m.weight_quant, UnsignedBinaryWeight)]
+                 if isinstance(m, (QuantLinear, QuantConv2d)) and uses_quantizer(m.weight_quant, UnsignedBinaryWeight)]
     if not any(acts) and not weights01:
         return wrapper
     g = wrapper.graph
@@ -91,7 +112,8 @@ def load_onnx(path: Path):
 
 
 def run_qonnx(model, x: np.ndarray) -> np.ndarray:
-    """Execute a QONNX file (as exported) frame by frame; x: (N, features) -> (N, outputs)."""
+    """Execute a QONNX file (as exported) frame by frame; x: (N, features) -> (N, outputs). A
+    CNN's flat frames (features in C, H, W order) are reshaped to its NCHW graph input."""
     from sbn_hw.verify.qonnx_reference import trace_qonnx
 
     return trace_qonnx(model, x).outputs

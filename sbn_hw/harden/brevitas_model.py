@@ -1,12 +1,13 @@
-"""The hardened model: Brevitas QuantLinear (binary weights), BatchNorm kept, and 1-bit
-QuantIdentity activations. It computes exactly the sign-based forward pass of the trained model
-(for `sbn`: what the smooth model tends to as nu -> inf)."""
+"""The hardened model: Brevitas QuantLinear / QuantConv2d (binary weights, no bias), BatchNorm1d /
+BatchNorm2d kept, 1-bit QuantIdentity activations, and for CNNs torch's MaxPool2d and a Flatten
+between the conv and the fully connected part. It computes exactly the sign-based forward pass of
+the trained model (for `sbn`: what the smooth model tends to as nu -> inf)."""
 
 from __future__ import annotations
 
 import torch
 from brevitas.inject.enum import ScalingImplType
-from brevitas.nn import QuantIdentity, QuantLinear
+from brevitas.nn import QuantConv2d, QuantIdentity, QuantLinear
 from brevitas.quant import (
     Int8WeightPerTensorFloat,
     SignedBinaryActPerTensorConst,
@@ -15,8 +16,10 @@ from brevitas.quant import (
 )
 from torch import nn
 
-from sbn_hw.nn import SelfBinarizingActivation, SelfBinarizingLinear
-from sbn_hw.nn.binarizers import LABActivation, SiBNNActivation, SiMaNLinear, STEActivation, STELinear
+from sbn_hw.nn import SelfBinarizingActivation, SelfBinarizingWeights
+from sbn_hw.nn.binarizers import LABActivation, SiBNNActivation, SiMaNWeights, STEActivation, STEWeights
+
+BINARY_WEIGHT_LAYERS = (SelfBinarizingWeights, STEWeights, SiMaNWeights)  # each has binary_weight()
 
 
 class BipolarWeight(SignedBinaryWeightPerTensorConst):
@@ -61,6 +64,12 @@ def binary_linear(in_features: int, out_features: int, unsigned: bool = False) -
                        weight_quant=UnsignedBinaryWeight if unsigned else BipolarWeight)
 
 
+def binary_conv2d(in_channels: int, out_channels: int, kernel_size: int, stride: int = 1, padding: int = 0,
+                  unsigned: bool = False) -> QuantConv2d:
+    return QuantConv2d(in_channels, out_channels, kernel_size, stride=stride, padding=padding, bias=False,
+                       weight_quant=UnsignedBinaryWeight if unsigned else BipolarWeight)
+
+
 def bipolar_activation() -> QuantIdentity:
     return QuantIdentity(act_quant=BipolarActivation, return_quant_tensor=False)
 
@@ -70,7 +79,8 @@ def binary01_activation() -> QuantIdentity:
 
 
 class ChannelAffine(nn.Module):
-    """y = scale * x + bias per channel (LAB's compare margin); exports as Mul + Add."""
+    """y = x * scale + bias per channel (LAB's compare margin); exports as Mul + Add. For NCHW
+    tensors scale and bias are stored as (C, 1, 1)."""
 
     def __init__(self, scale: torch.Tensor, bias: torch.Tensor):
         super().__init__()
@@ -81,17 +91,26 @@ class ChannelAffine(nn.Module):
         return x * self.scale + self.bias
 
 
-class HardenedMLP(nn.Module):
-    def __init__(self, layers: list[nn.Module]):
+class HardenedModel(nn.Module):
+    """The hardened layers in order. A CNN's `input_shape` is (C, H, W): flat (N, C*H*W) input is
+    reshaped to NCHW (NCHW input is taken as is, so an NCHW export has no Reshape node)."""
+
+    def __init__(self, layers: list[nn.Module], input_shape: tuple[int, int, int] | None = None):
         super().__init__()
         self.layers = nn.Sequential(*layers)
+        self.input_shape = tuple(input_shape) if input_shape is not None else None
 
     def forward(self, x):
+        if self.input_shape is not None and x.dim() == 2:
+            x = x.reshape(x.shape[0], *self.input_shape)
         return self.layers(x)
 
 
-def _copy_bn(m: nn.BatchNorm1d, bias_shift: torch.Tensor | None = None) -> nn.BatchNorm1d:
-    bn = nn.BatchNorm1d(m.num_features, eps=m.eps)
+HardenedMLP = HardenedModel  # the original name
+
+
+def _copy_bn(m: nn.modules.batchnorm._BatchNorm, bias_shift: torch.Tensor | None = None) -> nn.Module:
+    bn = type(m)(m.num_features, eps=m.eps)
     bn.load_state_dict(m.state_dict())
     if bias_shift is not None:
         with torch.no_grad():
@@ -99,20 +118,37 @@ def _copy_bn(m: nn.BatchNorm1d, bias_shift: torch.Tensor | None = None) -> nn.Ba
     return bn
 
 
-def harden(model: nn.Module) -> HardenedMLP:
-    """Copy a trained binary MLP (any method) into Brevitas quant modules (eval mode)."""
+def _hardened_weight_layer(m: nn.Module) -> nn.Module:
+    unsigned = isinstance(m, SiMaNWeights)
+    if isinstance(m, nn.Conv2d):
+        if m.bias is not None or m.groups != 1 or m.dilation != (1, 1) or m.padding_mode != "zeros":
+            raise TypeError(f"cannot harden {type(m).__name__}: only bias-free, ungrouped, undilated convs")
+        q = binary_conv2d(m.in_channels, m.out_channels, m.kernel_size, m.stride, m.padding, unsigned)
+    else:
+        q = binary_linear(m.in_features, m.out_features, unsigned)
+    with torch.no_grad():
+        # The exact binary weight: sign (sign(0) = +1), or SiMaN's {0, 1} bits.
+        q.weight.copy_(m.binary_weight())
+    return q
+
+
+def _is_conv_activation(mods: list[nn.Module], i: int) -> bool:
+    """Whether the activation at mods[i] acts on NCHW maps (a conv, not a linear, precedes it)."""
+    for m in reversed(mods[:i]):
+        if isinstance(m, (nn.Conv2d, nn.Linear)):
+            return isinstance(m, nn.Conv2d)
+    return False
+
+
+def harden(model: nn.Module) -> HardenedModel:
+    """Copy a trained binary MLP or CNN (any method) into Brevitas quant modules (eval mode)."""
     mods = list(model.layers)
     layers: list[nn.Module] = []
     for i, m in enumerate(mods):
         nxt = mods[i + 1] if i + 1 < len(mods) else None
-        if isinstance(m, (SelfBinarizingLinear, STELinear, SiMaNLinear)):
-            unsigned = isinstance(m, SiMaNLinear)
-            q = binary_linear(m.in_features, m.out_features, unsigned)
-            with torch.no_grad():
-                # The exact binary weight: sign (sign(0) = +1), or SiMaN's {0, 1} bits.
-                q.weight.copy_(m.binary_weight())
-            layers.append(q)
-        elif isinstance(m, nn.BatchNorm1d):
+        if isinstance(m, BINARY_WEIGHT_LAYERS):
+            layers.append(_hardened_weight_layer(m))
+        elif isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)):
             # Si-BNN: [BN(x) >= t] == [BN(x) - t + 0.5 > 0.5]: fold the threshold into the BN bias.
             shift = (0.5 - nxt.threshold) if isinstance(nxt, SiBNNActivation) else None
             layers.append(_copy_bn(m, shift))
@@ -122,7 +158,13 @@ def harden(model: nn.Module) -> HardenedMLP:
             layers.append(binary01_activation())
         elif isinstance(m, LABActivation):
             d, e = m.margin_affine()
+            if _is_conv_activation(mods, i):
+                d, e = d.reshape(-1, 1, 1), e.reshape(-1, 1, 1)
             layers += [ChannelAffine(d, e), bipolar_activation()]
+        elif isinstance(m, nn.MaxPool2d):
+            layers.append(nn.MaxPool2d(m.kernel_size, m.stride, m.padding, m.dilation, ceil_mode=m.ceil_mode))
+        elif isinstance(m, nn.Flatten):
+            layers.append(nn.Flatten(m.start_dim, m.end_dim))
         else:
             raise TypeError(f"cannot harden layer {type(m).__name__}")
-    return HardenedMLP(layers).eval()
+    return HardenedModel(layers, getattr(model, "input_shape", None)).eval()

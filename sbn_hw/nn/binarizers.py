@@ -12,6 +12,9 @@
          channel two learned affine outputs o0 = k0*x + c0, o1 = k1*x + c1 and bit = [o1 >= o0],
          with a soft-argmax (softmax over (o0, o1)) surrogate gradient. For 1x1 kernels this is
          exactly a learned per-channel compare: (k1-k0)*x + (c1-c0) >= 0 (docs/ENCODINGS.md).
+
+Every weight binarizer comes as a linear and a 2-D conv layer (bias-free, valid 3x3 by default);
+every activation works per channel on (N, C) and on NCHW (N, C, H, W) tensors alike.
 """
 
 from __future__ import annotations
@@ -38,24 +41,44 @@ def sign_ste(x: torch.Tensor) -> torch.Tensor:
     return _SignSTE.apply(x)
 
 
-class STELinear(nn.Linear):
-    """Binary weights sign(w) (sign(0) = +1); latent weights are clipped to [-1, 1] after steps."""
+def per_channel(p: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    """A per-channel parameter of shape (C,) shaped to broadcast over x's channel axis (dim 1):
+    (C,) for (N, C), (C, 1, 1) for NCHW."""
+    return p.reshape(-1, *([1] * (x.dim() - 2)))
+
+
+class STEWeights:
+    """Binary weights sign(w) (sign(0) = +1), straight-through; latent weights clipped to [-1, 1]."""
 
     weight_encoding = "bipolar"
-
-    def __init__(self, in_features: int, out_features: int):
-        super().__init__(in_features, out_features, bias=False)
-        nn.init.uniform_(self.weight, -0.1, 0.1)
 
     def binary_weight(self) -> torch.Tensor:
         return hard_sign(self.weight)
 
-    def forward(self, x):
-        return nn.functional.linear(x, sign_ste(self.weight))
+    def effective_weight(self) -> torch.Tensor:
+        return sign_ste(self.weight)
 
     @torch.no_grad()
     def clip_(self):
         self.weight.clamp_(-1, 1)
+
+
+class STELinear(STEWeights, nn.Linear):
+    def __init__(self, in_features: int, out_features: int):
+        nn.Linear.__init__(self, in_features, out_features, bias=False)
+        nn.init.uniform_(self.weight, -0.1, 0.1)
+
+    def forward(self, x):
+        return nn.functional.linear(x, self.effective_weight())
+
+
+class STEConv2d(STEWeights, nn.Conv2d):
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: int = 3, stride: int = 1, padding: int = 0):
+        nn.Conv2d.__init__(self, in_channels, out_channels, kernel_size, stride=stride, padding=padding, bias=False)
+        nn.init.uniform_(self.weight, -0.1, 0.1)
+
+    def forward(self, x):
+        return self._conv_forward(x, self.effective_weight(), None)
 
 
 class STEActivation(nn.Module):
@@ -78,7 +101,7 @@ class _Step01(torch.autograd.Function):
 
 
 class SiBNNActivation(nn.Module):
-    """a = [x >= t] in {0, 1}, t learnable per channel."""
+    """a = [x >= t] in {0, 1}, t learnable per channel (dim 1 of (N, C) or NCHW inputs)."""
 
     output_encoding = "binary"
 
@@ -87,18 +110,20 @@ class SiBNNActivation(nn.Module):
         self.threshold = nn.Parameter(torch.zeros(channels))
 
     def forward(self, x):
-        return _Step01.apply(x - self.threshold)
+        return _Step01.apply(x - per_channel(self.threshold, x))
 
 
 def siman_bits(w: torch.Tensor) -> torch.Tensor:
-    """Per row: standardise, then the larger-magnitude half (floor(K/2) entries) -> 1, rest -> 0.
-    Ties are broken by position (topk), so each row has exactly floor(K/2) ones."""
-    std = (w - w.mean(dim=1, keepdim=True)) / (w.std(dim=1, keepdim=True) + 1e-12)
-    k = w.shape[1] // 2
-    bits = torch.zeros_like(w)
+    """Per output row / filter (dim 0; a conv kernel's C_in*k*k entries are one row): standardise,
+    then the larger-magnitude half (floor(K/2) entries) -> 1, rest -> 0. Ties are broken by
+    position (topk), so each row has exactly floor(K/2) ones."""
+    rows = w.reshape(w.shape[0], -1)
+    std = (rows - rows.mean(dim=1, keepdim=True)) / (rows.std(dim=1, keepdim=True) + 1e-12)
+    k = rows.shape[1] // 2
+    bits = torch.zeros_like(rows)
     if k:
         bits.scatter_(1, std.abs().topk(k, dim=1).indices, 1.0)
-    return bits
+    return bits.reshape(w.shape)
 
 
 class _SiMaNWeight(torch.autograd.Function):
@@ -113,27 +138,44 @@ class _SiMaNWeight(torch.autograd.Function):
     @staticmethod
     def backward(ctx, g):
         (w,) = ctx.saved_tensors
-        centred = w - w.mean(dim=1, keepdim=True)
+        rows = w.reshape(w.shape[0], -1)
+        centred = (rows - rows.mean(dim=1, keepdim=True)).reshape(w.shape)
         return g * torch.where(centred >= 0, 1.0, -1.0)
 
 
-class SiMaNLinear(nn.Linear):
-    """Weights in {0, 1} by SiMaN's magnitude rule (excluded from weight decay by the trainer)."""
+class SiMaNWeights:
+    """Weights in {0, 1} by SiMaN's magnitude rule, per output row / filter (the trainer uses no
+    weight decay, which would pull the latent weights to 0)."""
 
     weight_encoding = "binary"
-
-    def __init__(self, in_features: int, out_features: int):
-        super().__init__(in_features, out_features, bias=False)
 
     def binary_weight(self) -> torch.Tensor:
         return siman_bits(self.weight)
 
+    def effective_weight(self) -> torch.Tensor:
+        return _SiMaNWeight.apply(self.weight)
+
+
+class SiMaNLinear(SiMaNWeights, nn.Linear):
+    def __init__(self, in_features: int, out_features: int):
+        nn.Linear.__init__(self, in_features, out_features, bias=False)
+
     def forward(self, x):
-        return nn.functional.linear(x, _SiMaNWeight.apply(self.weight))
+        return nn.functional.linear(x, self.effective_weight())
+
+
+class SiMaNConv2d(SiMaNWeights, nn.Conv2d):
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: int = 3, stride: int = 1, padding: int = 0):
+        nn.Conv2d.__init__(self, in_channels, out_channels, kernel_size, stride=stride, padding=padding, bias=False)
+
+    def forward(self, x):
+        return self._conv_forward(x, self.effective_weight(), None)
 
 
 class LABActivation(nn.Module):
-    """1x1 Learnable Activation Binarizer: two affine outputs per channel; the bit says which is larger."""
+    """1x1 Learnable Activation Binarizer: two affine outputs per channel (dim 1 of (N, C) or NCHW
+    inputs); the bit says which is larger. The forward bit is computed as sign(d*x + e) from
+    margin_affine(), exactly what the hardened model computes (its ChannelAffine then a sign)."""
 
     output_encoding = "bipolar"
 
@@ -148,9 +190,10 @@ class LABActivation(nn.Module):
         return self.k[:, 1] - self.k[:, 0], self.c[:, 1] - self.c[:, 0]
 
     def forward(self, x):
-        o0 = self.k[:, 0] * x + self.c[:, 0]
-        o1 = self.k[:, 1] * x + self.c[:, 1]
-        hard = hard_sign(o1 - o0)
+        o0 = per_channel(self.k[:, 0], x) * x + per_channel(self.c[:, 0], x)
+        o1 = per_channel(self.k[:, 1], x) * x + per_channel(self.c[:, 1], x)
+        d, e = self.margin_affine()
+        hard = hard_sign(per_channel(d, x) * x + per_channel(e, x))
         soft = torch.softmax(torch.stack([o0, o1], -1) / self.temperature, -1)
         soft = soft[..., 1] - soft[..., 0]  # soft-argmax, as a value in (-1, 1)
         return hard + (soft - soft.detach())

@@ -23,13 +23,14 @@ def sign_with_tanh_gradient(x: torch.Tensor, nu: float) -> torch.Tensor:
     return t + (hard_sign(x) - t).detach()
 
 
-class SelfBinarizingLinear(nn.Linear):
-    """Linear layer whose effective weight is tanh(nu * w_latent) (or sign(w) when hard)."""
+class SelfBinarizingWeights:
+    """The self-binarizing weight machinery shared by the linear and conv layers: the effective
+    weight is tanh(nu * w_latent), sign(w) when `hard`, and sign forward / tanh gradient when
+    `hard_forward` (the hard finish)."""
 
     weight_encoding = "bipolar"
 
-    def __init__(self, in_features: int, out_features: int):
-        super().__init__(in_features, out_features, bias=False)
+    def _init_self_binarizing(self) -> None:
         self.nu = 1.0
         self.hard = False
         self.hard_forward = False
@@ -44,8 +45,27 @@ class SelfBinarizingLinear(nn.Linear):
             return sign_with_tanh_gradient(self.weight, self.nu)
         return torch.tanh(self.nu * self.weight)
 
+
+class SelfBinarizingLinear(SelfBinarizingWeights, nn.Linear):
+    """Linear layer whose effective weight is tanh(nu * w_latent) (or sign(w) when hard)."""
+
+    def __init__(self, in_features: int, out_features: int):
+        nn.Linear.__init__(self, in_features, out_features, bias=False)
+        self._init_self_binarizing()
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return nn.functional.linear(x, self.effective_weight())
+
+
+class SelfBinarizingConv2d(SelfBinarizingWeights, nn.Conv2d):
+    """2-D convolution (no bias) whose effective kernel is tanh(nu * w_latent) (or sign(w) when hard)."""
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: int = 3, stride: int = 1, padding: int = 0):
+        nn.Conv2d.__init__(self, in_channels, out_channels, kernel_size, stride=stride, padding=padding, bias=False)
+        self._init_self_binarizing()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self._conv_forward(x, self.effective_weight(), None)
 
 
 class SelfBinarizingActivation(nn.Module):
@@ -68,13 +88,15 @@ class SelfBinarizingActivation(nn.Module):
 
 
 def _sbn_modules(model: nn.Module):
-    return [m for m in model.modules() if isinstance(m, (SelfBinarizingLinear, SelfBinarizingActivation))]
+    """Every self-binarizing weight layer (linear or conv) and activation in `model`."""
+    return [m for m in model.modules() if isinstance(m, (SelfBinarizingWeights, SelfBinarizingActivation))]
 
 
 def set_nu(model: nn.Module, nu_weights: float, nu_acts: float | None = None) -> None:
     """Set the sharpness of every self-binarizing weight and activation in `model`."""
     for m in _sbn_modules(model):
-        m.nu = float(nu_weights if isinstance(m, SelfBinarizingLinear) else (nu_acts if nu_acts is not None else nu_weights))
+        is_weight = isinstance(m, SelfBinarizingWeights)
+        m.nu = float(nu_weights if is_weight else (nu_acts if nu_acts is not None else nu_weights))
 
 
 def set_hard(model: nn.Module, hard: bool) -> None:

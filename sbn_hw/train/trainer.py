@@ -1,6 +1,6 @@
-"""Train a binary MLP with any of the methods. For `sbn`, nu grows each step so that the network
-ends equal to its sign version; the others train sign-based networks with straight-through
-gradients. Training is deterministic for a seed, and resumable from its last checkpoint."""
+"""Train a binary model of the zoo (MLP or CNN) with any of the methods. For `sbn`, nu grows each
+step so that the network ends equal to its sign version; the others train sign-based networks with
+straight-through gradients. Training is deterministic for a seed, and resumable from its last checkpoint."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from sbn_hw import SbnHwError
 from sbn_hw.data import Dataset, model_input
 from sbn_hw.models import build_model
 from sbn_hw.nn import NuSchedule, set_hard, set_hard_forward, set_nu
-from sbn_hw.nn.binarizers import STELinear
+from sbn_hw.nn.binarizers import STEWeights
 
 # sbn's default shape, chosen on validation splits over five zoo rows (docs/METHODS.md,
 # benchmarks/hard_finish.py): nu grows over the first third, the last two thirds are the hard
@@ -62,6 +62,10 @@ class TrainConfig:
     # Fraction of the training set held out (stratified, by seed) to measure accuracy and the
     # smooth-vs-hard agreement every epoch; choices are made on it, never on the test set.
     val_fraction: float = 0.0
+    # Data augmentation: every training frame of every batch is translated by up to this many
+    # pixels in each direction (vacated pixels are background, pixel value 0), the shifts drawn
+    # from the seeded generator, so a run stays deterministic and resumable. 0: none.
+    augment_shift: int = 0
 
     def finish_epochs(self) -> int:
         """How many final epochs train the exact sign forward (sbn only)."""
@@ -89,6 +93,8 @@ class TrainConfig:
             raise SbnHwError(f"warm-up of {self.warmup_epochs} epochs leaves no epochs for nu to grow in "
                              f"({self.epochs} epochs, {self.finish_epochs()} of them the hard finish): "
                              "shorten the warm-up or the hard finish")
+        if self.augment_shift < 0:
+            raise SbnHwError(f"--augment-shift must be >= 0 (pixels), got {self.augment_shift}")
         if not 0 <= self.val_fraction < 0.5:
             raise SbnHwError(f"--val-fraction must be in [0, 0.5), got {self.val_fraction}")
 
@@ -149,11 +155,16 @@ def device() -> torch.device:
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
+PREDICT_BATCH = 1000  # frames per forward pass when predicting (bounds a conv model's memory)
+
+
 @torch.no_grad()
 def predict(model: nn.Module, x: np.ndarray) -> np.ndarray:
     model.eval()
     dev = next(model.parameters()).device
-    return model(torch.from_numpy(x).to(dev)).argmax(1).cpu().numpy()
+    parts = [model(torch.from_numpy(x[i : i + PREDICT_BATCH]).to(dev)).argmax(1).cpu().numpy()
+             for i in range(0, len(x), PREDICT_BATCH)]
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
 
 
 def evaluate(model: nn.Module, x: np.ndarray, y: np.ndarray) -> float:
@@ -182,6 +193,18 @@ def set_final_state(model: nn.Module, cfg: TrainConfig) -> nn.Module:
     set_nu(model, nu_w, cfg.finish_nu_a() if finish else nu_a)
     set_hard_forward(model, finish)
     return model
+
+
+def shift_frames(x: torch.Tensor, image_shape: tuple[int, int], max_shift: int, fill: float,
+                 rng: np.random.Generator) -> torch.Tensor:
+    """Flat frames (N, C*H*W) each translated by (dy, dx) drawn uniformly from [-max_shift,
+    max_shift]^2; the pixels shifted in take the value `fill`."""
+    n, (h, w) = len(x), image_shape
+    img = x.reshape(n, -1, h, w)
+    s = max_shift
+    padded = nn.functional.pad(img, (s, s, s, s), value=fill)
+    d = rng.integers(0, 2 * s + 1, size=(n, 2))
+    return torch.stack([padded[i, :, d[i, 0] : d[i, 0] + h, d[i, 1] : d[i, 1] + w] for i in range(n)]).reshape(n, -1)
 
 
 def save_checkpoint(path: Path, state: dict) -> None:
@@ -217,7 +240,8 @@ def train(cfg: TrainConfig, data: Dataset, on_epoch=None, checkpoint: Path | Non
     x_te = model_input(data.x_test, data.pixel_max, cfg.input_mode)
     # Agreement is watched on the validation split when there is one, else on the training set.
     x_watch, y_watch = (model_input(val[0], data.pixel_max, cfg.input_mode), val[1]) if val else (x_tr, y_tr)
-    model = build_model(cfg.model, data.features, data.classes, cfg.method).to(dev)
+    background = float(model_input(np.zeros((1, 1), np.uint8), data.pixel_max, cfg.input_mode)[0, 0])
+    model = build_model(cfg.model, data.features, data.classes, cfg.method, image_shape=data.image_shape).to(dev)
     # Adam without weight decay: binarized (and SiMaN's) latent weights must not be pulled to 0.
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
     steps_per_epoch = int(np.ceil(len(x_tr) / cfg.batch_size))
@@ -229,7 +253,7 @@ def train(cfg: TrainConfig, data: Dataset, on_epoch=None, checkpoint: Path | Non
     history, step, start_epoch, spent = [], 0, 0, 0.0
     if resume:
         state = load_checkpoint(checkpoint)
-        if state["config"] != asdict(cfg):
+        if {"augment_shift": 0, **state["config"]} != asdict(cfg):  # checkpoints from before augmentation
             raise SbnHwError("the checkpoint was made with other training settings; resume with the same options or start afresh")
         model.load_state_dict(state["model"])
         opt.load_state_dict(state["optimizer"])
@@ -238,7 +262,7 @@ def train(cfg: TrainConfig, data: Dataset, on_epoch=None, checkpoint: Path | Non
         rng.bit_generator.state = state["numpy_rng"]
         history, step, start_epoch, spent = state["history"], state["step"], state["epoch"], state["seconds"]
     t0 = time.time() - spent
-    clip = [m for m in model.modules() if isinstance(m, STELinear)]
+    clip = [m for m in model.modules() if isinstance(m, STEWeights)]  # STE linear and conv layers
     for epoch in range(start_epoch, cfg.epochs):
         set_hard_forward(model, cfg.in_hard_finish(epoch))
         model.train()
@@ -247,7 +271,10 @@ def train(cfg: TrainConfig, data: Dataset, on_epoch=None, checkpoint: Path | Non
         for b in range(steps_per_epoch):
             idx = torch.from_numpy(order[b * cfg.batch_size : (b + 1) * cfg.batch_size]).to(dev)
             set_nu(model, nu_at(cfg, sched_w, step, steps_per_epoch), activation_nu(cfg, sched_a, step, steps_per_epoch, epoch))
-            loss = loss_fn(model(xt[idx]), yt[idx])
+            xb = xt[idx]
+            if cfg.augment_shift:
+                xb = shift_frames(xb, data.image_shape, cfg.augment_shift, background, rng)
+            loss = loss_fn(model(xb), yt[idx])
             opt.zero_grad()
             loss.backward()
             opt.step()

@@ -17,7 +17,7 @@ from sbn_hw import SbnHwError
 from sbn_hw.golden import GoldenMismatch
 
 QUANT_OPS = ("BipolarQuant", "Quant", "BinaryQuant")
-MATRIX_OPS = ("MatMul", "Gemm")
+MATRIX_OPS = ("MatMul", "Gemm", "Conv")
 # A pre-activation within this fraction of the layer's largest |pre-activation| (at least 1) of
 # the decision level counts as a tie: far above float32 rounding of these sums, far below the step
 # between neighbouring integer accumulator values after batch norm.

@@ -60,3 +60,71 @@ def test_ste_sign_and_window():
     assert x.grad.tolist() == [0, 1, 1, 1, 0]
     lin = STELinear(4, 2)
     assert set(lin.binary_weight().unique().tolist()) <= {-1.0, 1.0}
+
+
+def test_ste_conv_sign_weights_straight_through_and_clip():
+    from torch.nn.functional import conv2d
+
+    from sbn_hw.nn.binarizers import STEConv2d
+
+    torch.manual_seed(2)
+    conv = STEConv2d(2, 3)
+    assert conv.kernel_size == (3, 3) and conv.padding == (0, 0) and conv.bias is None
+    x = torch.randn(4, 2, 5, 5)
+    assert torch.equal(conv(x), conv2d(x, torch.where(conv.weight >= 0, 1.0, -1.0)))
+    assert torch.equal(conv.binary_weight(), torch.where(conv.weight >= 0, 1.0, -1.0))
+    with torch.no_grad():
+        conv.weight[0, 0, 0, 0] = 3.0  # outside the STE window: no gradient
+    conv(x).sum().backward()
+    assert conv.weight.grad[0, 0, 0, 0] == 0 and (conv.weight.grad[1] != 0).any()
+    conv.clip_()
+    assert conv.weight.abs().max() <= 1.0
+
+
+def test_siman_conv_splits_each_filter_in_half():
+    from torch.nn.functional import conv2d
+
+    from sbn_hw.nn.binarizers import SiMaNConv2d
+
+    torch.manual_seed(3)
+    conv = SiMaNConv2d(5, 4)  # 5*3*3 = 45 weights per filter -> 22 ones
+    bits = conv.binary_weight()
+    assert bits.shape == conv.weight.shape and set(bits.unique().tolist()) <= {0.0, 1.0}
+    assert bits.sum(dim=(1, 2, 3)).tolist() == [22.0] * 4
+    # the same bits as SiMaN's rule on the filter flattened into one row
+    assert torch.equal(bits.reshape(4, -1), siman_bits(conv.weight.detach().reshape(4, -1)))
+    x = torch.randn(2, 5, 4, 4)
+    assert torch.equal(conv(x), conv2d(x, bits))
+    conv(x).sum().backward()
+    assert conv.weight.grad.shape == conv.weight.shape and (conv.weight.grad != 0).all()
+
+
+def _as_rows(act, x):
+    """act applied to NCHW x as (N*H*W, C) rows: the per-channel reference."""
+    n, c, h, w = x.shape
+    return act(x.permute(0, 2, 3, 1).reshape(-1, c)).reshape(n, h, w, c).permute(0, 3, 1, 2)
+
+
+def test_activations_act_per_channel_on_nchw():
+    torch.manual_seed(4)
+    x = torch.randn(2, 3, 4, 5)
+    sib = SiBNNActivation(3)
+    with torch.no_grad():
+        sib.threshold.copy_(torch.tensor([0.0, 1.0, -1.0]))
+    y = sib(x)
+    assert y.shape == x.shape and torch.equal(y, (x >= torch.tensor([0.0, 1.0, -1.0]).view(3, 1, 1)).float())
+    lab = LABActivation(3)
+    with torch.no_grad():
+        lab.k.uniform_(-2, 2)
+        lab.c.uniform_(-1, 1)
+    d, e = lab.margin_affine()
+    assert torch.equal(lab(x).detach(), torch.where(d.view(3, 1, 1) * x + e.view(3, 1, 1) >= 0, 1.0, -1.0))
+    for act in (sib, lab, STEActivation()):
+        assert torch.equal(act(x).detach(), _as_rows(act, x).detach())
+
+
+def test_lab_nchw_gradients_reach_each_channel():
+    lab = LABActivation(2)
+    x = torch.randn(3, 2, 4, 4, requires_grad=True)
+    lab(x).sum().backward()
+    assert lab.k.grad.shape == (2, 2) and (lab.k.grad != 0).all() and x.grad.shape == x.shape

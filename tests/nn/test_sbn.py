@@ -65,3 +65,43 @@ def test_sign_with_tanh_gradient_is_sign_forward_and_tanh_backward():
     y.sum().backward()
     want = 30.0 * (1 - torch.tanh(30.0 * x.detach()) ** 2)
     assert torch.allclose(x.grad, want)
+
+
+def test_conv_smooth_hard_and_hard_forward():
+    from torch.nn.functional import conv2d
+
+    from sbn_hw.nn import SelfBinarizingConv2d, set_hard_forward
+
+    torch.manual_seed(0)
+    conv = SelfBinarizingConv2d(3, 4)
+    assert conv.kernel_size == (3, 3) and conv.padding == (0, 0) and conv.stride == (1, 1) and conv.bias is None
+    x = torch.randn(2, 3, 6, 6)
+    set_nu(conv, 5.0)
+    assert torch.allclose(conv(x), conv2d(x, torch.tanh(5.0 * conv.weight)))
+    assert conv(x).shape == (2, 4, 4, 4)
+    set_hard(conv, True)
+    assert torch.equal(conv(x), conv2d(x, hard_sign(conv.weight)))
+    assert torch.equal(conv.binary_weight(), hard_sign(conv.weight))
+    set_hard(conv, False)
+    set_hard_forward(conv, True)  # sign forward, tanh(nu*w)'s gradient backward
+    assert torch.equal(conv(x), conv2d(x, hard_sign(conv.weight)))
+    conv(x).sum().backward()
+    w = conv.weight.detach()
+    w_eff = hard_sign(w).requires_grad_()  # d(sum)/d(effective weight), by autograd
+    conv2d(x, w_eff).sum().backward()
+    assert torch.allclose(conv.weight.grad, w_eff.grad * 5.0 * (1 - torch.tanh(5.0 * w) ** 2))
+
+
+def test_nu_and_hard_switches_reach_conv_layers():
+    from sbn_hw.models import build_model
+    from sbn_hw.nn import SelfBinarizingConv2d, set_hard_forward
+
+    model = build_model("digits-cnn", 64, 10, "sbn", image_shape=(8, 8))
+    convs = [m for m in model.modules() if isinstance(m, SelfBinarizingConv2d)]
+    acts = [m for m in model.modules() if isinstance(m, SelfBinarizingActivation)]
+    assert len(convs) == 2 and len(acts) == 3
+    set_nu(model, 7.0, 3.0)
+    assert [m.nu for m in convs] == [7.0, 7.0] and {m.nu for m in acts} == {3.0}
+    set_hard(model, True)
+    set_hard_forward(model, True)
+    assert all(m.hard and m.hard_forward for m in convs + acts)

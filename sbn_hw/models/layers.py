@@ -1,0 +1,48 @@
+"""Which layer each training method uses: one place for the linear, conv and activation choices
+shared by every model of the zoo."""
+
+from __future__ import annotations
+
+from torch import nn
+
+from sbn_hw import SbnHwError
+from sbn_hw.nn import SelfBinarizingActivation, SelfBinarizingConv2d, SelfBinarizingLinear
+from sbn_hw.nn.binarizers import (LABActivation, SiBNNActivation, SiMaNConv2d, SiMaNLinear, STEActivation, STEConv2d,
+                                  STELinear)
+
+METHODS = ("sbn", "ste", "lab", "sibnn", "siman")
+
+
+def check_method(method: str) -> None:
+    if method not in METHODS:
+        raise SbnHwError(f"unknown method '{method}': choose one of {', '.join(METHODS)}")
+
+
+def linear_layer(method: str, first: bool, a: int, b: int) -> nn.Module:
+    """A bias-free binary-weight Linear(a, b). The first layer sees the integer (or +-1) input
+    pixels, not binary activations, and keeps +-1 weights for every method (SiMaN included)."""
+    if method == "sbn":
+        return SelfBinarizingLinear(a, b)
+    if method == "siman" and not first:
+        return SiMaNLinear(a, b)
+    return STELinear(a, b)
+
+
+def conv_layer(method: str, first: bool, cin: int, cout: int, kernel: int = 3) -> nn.Module:
+    """A bias-free binary-weight Conv2d (valid, stride 1); the first layer as in linear_layer."""
+    if method == "sbn":
+        return SelfBinarizingConv2d(cin, cout, kernel)
+    if method == "siman" and not first:
+        return SiMaNConv2d(cin, cout, kernel)
+    return STEConv2d(cin, cout, kernel)
+
+
+def activation_layer(method: str, channels: int) -> nn.Module:
+    """The method's binary activation; per-channel parameters apply to dim 1 ((N, C) or NCHW)."""
+    return {
+        "sbn": SelfBinarizingActivation,
+        "ste": STEActivation,
+        "siman": STEActivation,
+        "lab": lambda: LABActivation(channels),
+        "sibnn": lambda: SiBNNActivation(channels),
+    }[method]()
