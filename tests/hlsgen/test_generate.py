@@ -126,3 +126,12 @@ def test_every_kernel_template_parameter_is_commented():
             for p in params.split(","):
                 name = p.split()[-1]
                 assert re.search(rf"\b{name}\b", comments), f"{f}: template parameter {name} is not commented"
+
+
+def test_convolutional_accelerators_are_refused_naming_the_rtl(tmp_path):
+    from tests.verify.test_accelerator import conv_accel
+
+    accel, _ = conv_accel(np.random.default_rng(1), frames=2)
+    with pytest.raises(SbnHwError, match="no sliding-window or max-pool kernels yet .* RTL"):
+        gen.generate_hls(accel, tmp_path / "hls")
+    assert not (tmp_path / "hls").exists()
