@@ -266,12 +266,6 @@ def hw_chain(model) -> tuple[list[ChainLink], list]:
     return links, nodes
 
 
-def _mvau_chain(model):
-    """The hardware layer nodes (one per accelerator layer: a max-pool's last) and the tail."""
-    links, tail = hw_chain(model)
-    return [l.nodes[-1] for l in links], tail
-
-
 def window_layer(model, link: ChainLink):
     """FINN's ConvolutionInputGenerator (+ Pool for a max-pool) -> WindowSpec / PoolSpec."""
     from qonnx.custom_op.registry import getCustomOp
