@@ -3,8 +3,12 @@ PYTHON  ?= python3
 VENV    ?= .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
-DATASET ?= digits
-BUILD   ?= build/$(DATASET)
+# `make demo MODEL=cnn-s`: the small CNN on mnist5k (the dataset it is sized for). The MLPs (digits-mlp,
+# tfc, sfc, lfc) take DATASET=digits|mnist5k, digits-cnn needs digits' 8x8 or larger, cnn-s 16x16 or
+# larger; cnv needs CIFAR-10's 32x32 (sbn-hw build --dataset cifar10 --data-dir DIR --model cnv).
+MODEL   ?=
+DATASET ?= $(if $(filter cnn-s,$(MODEL)),mnist5k,digits)
+BUILD   ?= build/$(DATASET)$(if $(MODEL),-$(MODEL))
 # Passed to pytest, e.g. `make test PYTEST_ARGS="-m slow"`.
 PYTEST_ARGS ?=
 JOBS    ?= 2
@@ -24,7 +28,7 @@ $(STAMP): requirements.lock pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/sbn-hw build --dataset $(DATASET) --out $(BUILD)
+	$(BIN)/sbn-hw build --dataset $(DATASET) $(if $(MODEL),--model $(MODEL)) --out $(BUILD)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n $(JOBS) -q $(PYTEST_ARGS)

@@ -43,7 +43,9 @@ def _train_options(f):
                      help="sbn: self-binarizing (tanh(nu*x)); ste: sign + straight-through; lab: learnable activation "
                           "binarizer; sibnn: {0,1} activations; siman: {0,1} weights (docs/METHODS.md)."),
         click.option("--resume", is_flag=True, help="Continue training from the build's last epoch checkpoint."),
-        click.option("--model", default=None, help="Zoo model: digits-mlp, tfc, sfc, lfc [default: digits-mlp for digits, sfc for mnist5k]."),
+        click.option("--model", default=None, help="Zoo model. MLPs: digits-mlp, tfc, sfc, lfc; CNNs: digits-cnn (8x8 digits), cnn-s (28x28 "
+                          "mnist5k / mnist), cnv (bnn_pynq's CNV, 32x32 cifar10) [default: digits-mlp for digits, sfc "
+                          "for mnist5k]."),
         click.option("--input-mode", type=click.Choice(["int8", "binary"]), default="int8", show_default=True,
                      help="int8: integer pixels into an integer x binary first layer; binary: pixels thresholded to +-1."),
         click.option("--epochs", type=click.IntRange(min=1), default=None, help="Training epochs [default: 40 digits, 30 mnist5k, 20 others]."),
@@ -66,6 +68,8 @@ def _train_options(f):
                           "lossless; 0 ends smooth [default: two thirds of the epochs]."),
         click.option("--hard-finish-nu-a", type=click.FloatRange(min=0, min_open=True), default=None,
                      help="sbn: activations' nu for gradients during the hard finish [default: 3]."),
+        click.option("--augment-shift", type=click.IntRange(min=0), default=0, show_default=True,
+                     help="Translate every training image by up to this many pixels each way (seeded; helps the CNNs)."),
         click.option("--val-fraction", type=click.FloatRange(0, 0.5, max_open=True), default=0.0, show_default=True,
                      help="Hold out this fraction of the training set to watch accuracy and smooth/hard agreement."),
     ]
@@ -76,7 +80,7 @@ def _train_options(f):
 
 def _train_config(dataset, data_dir, method, model, input_mode, epochs, lr, batch_size, seed, nu_w0, nu_w_max, nu_a0,
                   nu_a_max, schedule, schedule_w, schedule_a, nu_per, warmup_epochs, hard_finish_epochs, hard_finish_nu_a,
-                  val_fraction):
+                  augment_shift, val_fraction):
     from sbn_hw.models import default_model_for
     from sbn_hw.train import TrainConfig
 
@@ -87,6 +91,7 @@ def _train_config(dataset, data_dir, method, model, input_mode, epochs, lr, batc
                        nu_w0=nu_w0, nu_w_max=nu_w_max, nu_a0=nu_a0, nu_a_max=nu_a_max, schedule=schedule,
                        schedule_w=schedule_w, schedule_a=schedule_a, nu_per=nu_per, warmup_epochs=warmup_epochs,
                        hard_finish_epochs=hard_finish_epochs, hard_finish_nu_a=hard_finish_nu_a, val_fraction=val_fraction,
+                       augment_shift=augment_shift,
                        data_dir=str(data_dir.resolve()) if data_dir is not None else None)
     cfg.check()  # before any work, so `build` fails at once
     return cfg

@@ -21,6 +21,7 @@ def run(args, capsys, monkeypatch):
     (["build", "--target-cycles", "0"], "x>=1"),
     (["build", "--epochs", "0"], "x>=1"),
     (["train", "--batch-size", "0"], "x>=1"),
+    (["build", "--augment-shift", "-1"], "x>=0"),
 ])
 def test_out_of_range_values_exit_2_with_the_range(tmp_path, capsys, monkeypatch, args, valid):
     code, text = run([*args, "--out", tmp_path / "b"], capsys, monkeypatch)
@@ -33,6 +34,12 @@ def test_out_of_range_values_exit_2_with_the_range(tmp_path, capsys, monkeypatch
 def test_stages_that_continue_a_build_need_an_explicit_folder(stage, capsys, monkeypatch):
     code, text = run([stage], capsys, monkeypatch)
     assert code == 2 and "Missing option '--out'" in text
+
+
+def test_an_unknown_model_is_refused_before_anything_is_written(tmp_path, capsys, monkeypatch):
+    code, text = run(["build", "--dataset", "digits", "--model", "resnet", "--out", tmp_path / "b"], capsys, monkeypatch)
+    assert code != 0 and "unknown model 'resnet'" in text and "cnn-s" in text
+    assert not (tmp_path / "b").exists()
 
 
 def test_new_builds_get_a_folder_derived_from_what_is_built():

@@ -1,14 +1,18 @@
-"""The accelerator description straight from a hardened Brevitas MLP, by binary batch norm.
+"""A model's own encodings in FINN's accelerator description, by binary batch norm.
 
 FINN rewrites {0,1} activations (Si-BNN) and {0,1} weights (SiMaN) into XNOR form. To build
-those methods' own hardware (AND-popcount, docs/ENCODINGS.md), the description is derived here
-from the model itself; the compile stage then checks it against FINN's execution, every layer,
-every frame."""
+those methods' own hardware (AND-popcount, docs/ENCODINGS.md), every MVAU of FINN's description
+(its shape, folding, memory styles and, for a CNN, the sliding-window and pooling units around it)
+gets its weights, mode and thresholds from the hardened model itself; the compile stage then checks
+the result against QONNX execution of the exported model, every layer, every frame."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
+
 import numpy as np
-from brevitas.nn import QuantIdentity, QuantLinear
+import torch
+from brevitas.nn import QuantConv2d, QuantIdentity, QuantLinear
 from torch import nn
 
 from sbn_hw import SbnHwError
@@ -16,79 +20,138 @@ from sbn_hw.compile.accel import INPUT_DTYPES, Accelerator, LayerSpec
 from sbn_hw.compile.bbn import bn_sign_thresholds
 from sbn_hw.harden.brevitas_model import ChannelAffine, UnsignedBinaryActivation, UnsignedBinaryWeight, uses_quantizer
 
+WEIGHT_LAYERS = (QuantLinear, QuantConv2d)
+BATCH_NORMS = (nn.BatchNorm1d, nn.BatchNorm2d)
+PASS_THROUGH = (nn.MaxPool2d, nn.Flatten)  # FINN's pool units carry these; a flatten only reorders
 
-def _blocks(model: nn.Module):
-    """[(linear, bn, affine or None, activation or None)] in order."""
-    mods, blocks, i = list(model.layers), [], 0
+
+@dataclass(frozen=True)
+class Block:
+    """One MVAU's worth of the hardened model: weights, batch norm, optional affine and activation,
+    and the (C, H, W) map a fully connected layer reads when it follows a convolution (its columns
+    are in torch's C, H, W flatten order; the stream brings H, W, C)."""
+
+    weight: nn.Module
+    bn: nn.Module
+    affine: ChannelAffine | None
+    act: QuantIdentity | None
+    flattened_from: tuple[int, int, int] | None
+
+
+def _flattened_maps(model: nn.Module) -> dict[int, tuple[int, int, int]]:
+    """{index of a Flatten in model.layers: the (C, H, W) map it flattens}, by a forward pass of
+    one blank image (an MLP has none)."""
+    shape = getattr(model, "input_shape", None)
+    if shape is None:
+        return {}
+    maps, x = {}, torch.zeros(1, *shape)
+    with torch.no_grad():
+        for i, m in enumerate(model.layers):
+            if isinstance(m, nn.Flatten):
+                maps[i] = tuple(int(v) for v in x.shape[1:])
+            x = m(x)
+    return maps
+
+
+def _blocks(model: nn.Module) -> list[Block]:
+    mods, maps = list(model.layers), _flattened_maps(model)
+    blocks, i, flat_from = [], 0, None
     while i < len(mods):
-        lin, bn = mods[i], mods[i + 1] if i + 1 < len(mods) else None
-        if not isinstance(lin, QuantLinear) or not isinstance(bn, nn.BatchNorm1d):
-            raise SbnHwError(f"expected QuantLinear + BatchNorm1d at layer {i}, found {type(lin).__name__}")
+        m = mods[i]
+        if isinstance(m, PASS_THROUGH):
+            chw = maps.get(i)
+            flat_from = chw if chw is not None and chw[1] * chw[2] > 1 else flat_from
+            i += 1
+            continue
+        bn = mods[i + 1] if i + 1 < len(mods) else None
+        if not isinstance(m, WEIGHT_LAYERS) or not isinstance(bn, BATCH_NORMS):
+            raise SbnHwError(f"expected a QuantLinear or QuantConv2d and its batch norm at layer {i}, "
+                             f"found {type(m).__name__}")
         i += 2
         aff = mods[i] if i < len(mods) and isinstance(mods[i], ChannelAffine) else None
         i += aff is not None
         act = mods[i] if i < len(mods) and isinstance(mods[i], QuantIdentity) else None
         i += act is not None
-        blocks.append((lin, bn, aff, act))
+        blocks.append(Block(m, bn, aff, act, flat_from if isinstance(m, QuantLinear) else None))
+        flat_from = None
     return blocks
+
+
+def weight_rows(block: Block, unsigned: bool) -> np.ndarray:
+    """The weight bits as the MVAU reads them: one row per output channel, columns in stream order
+    (a conv kernel's ky, kx, c; a flattened map's h, w, c), 1 = +1 (bipolar) or 1 (unsigned)."""
+    w = block.weight.weight.detach().numpy()
+    bits = (w > 0.5) if unsigned else (w >= 0)
+    if bits.ndim == 4:  # (O, C, KH, KW) -> (O, KH*KW*C), the window's element order
+        bits = bits.transpose(0, 2, 3, 1)
+    elif block.flattened_from is not None:  # columns (c, h, w) -> (h, w, c)
+        c, h, wd = block.flattened_from
+        bits = bits.reshape(len(bits), c, h, wd).transpose(0, 2, 3, 1)
+    return bits.reshape(len(bits), -1).astype(np.uint8)
 
 
 def has_unsigned_binary(model: nn.Module) -> bool:
     """Whether the hardened model has {0,1} activations or {0,1} weights. FINN 1.6.1 turns those
-    into XNOR form, so their AND-popcount hardware is described from the model (describe_hardened)."""
+    into XNOR form, so their AND-popcount hardware is described from the model."""
     return any(isinstance(m, QuantIdentity) and uses_quantizer(m.act_quant, UnsignedBinaryActivation)
-               or isinstance(m, QuantLinear) and uses_quantizer(m.weight_quant, UnsignedBinaryWeight)
+               or isinstance(m, WEIGHT_LAYERS) and uses_quantizer(m.weight_quant, UnsignedBinaryWeight)
                for m in model.modules())
 
 
-def describe_hardened(model: nn.Module, input_dtype: str, input_scale: float, name: str = "sbn_accel") -> Accelerator:
-    blocks = _blocks(model)
-    in_kind = "int" if input_dtype not in ("BIPOLAR", "BINARY") else "bipolar"
-    lo, hi = INPUT_DTYPES[input_dtype]
-    layers, scale, bias = [], None, None
-    for i, (lin, bn, aff, act) in enumerate(blocks):
-        unsigned_w = uses_quantizer(lin.weight_quant, UnsignedBinaryWeight)
-        w = lin.weight.detach().numpy()
-        bits = (w > 0.5).astype(np.uint8) if unsigned_w else (w >= 0).astype(np.uint8)
-        k = lin.in_features
+def own_encodings_description(hardened: nn.Module, finn_accel: Accelerator) -> Accelerator | None:
+    """For a model with {0,1} activations or weights: FINN's description with every MVAU in the
+    model's own encodings (AND-popcount modes, binary batch norm thresholds, host tail); None when
+    FINN's XNOR form is the model's own. Decided by the model's quantizers, never by the name of
+    the method that trained it."""
+    if not has_unsigned_binary(hardened):
+        return None
+    blocks = _blocks(hardened)
+    mvaus = [i for i, l in enumerate(finn_accel.layers) if l.kind == "mvau"]
+    if len(mvaus) != len(blocks):
+        raise SbnHwError(f"FINN's description has {len(mvaus)} MVAUs but the model {len(blocks)} weight layers")
+    if any(l.kind == "threshold" for l in finn_accel.layers):
+        raise SbnHwError("an input quantizer layer in front of a model with {0,1} encodings is not supported: feed "
+                         "the model integer pixels (--input-mode int8) or binary pixels (--input-mode binary)")
+    lo, hi = INPUT_DTYPES[finn_accel.input_dtype]
+    in_kind = "int" if finn_accel.input_dtype not in ("BIPOLAR", "BINARY") else "bipolar"
+    layers, scale, bias = list(finn_accel.layers), None, None
+    for n, (at, b) in enumerate(zip(mvaus, blocks)):
+        fl: LayerSpec = layers[at]
+        unsigned_w = uses_quantizer(b.weight.weight_quant, UnsignedBinaryWeight)
+        bits = weight_rows(b, unsigned_w)
+        k = bits.shape[1]
+        if bits.shape != (fl.mh, fl.mw):
+            raise SbnHwError(f"layer {fl.name}: the model's weights are {bits.shape}, FINN's {fl.mh} x {fl.mw}")
         if in_kind == "int":
             if unsigned_w:
-                raise SbnHwError(f"layer {i}: {{0,1}} weights on integer inputs are not supported")
-            mode, z_scale, z_off, (a_lo, a_hi) = "int", input_scale, 0.0, (lo, hi)
+                raise SbnHwError(f"layer {fl.name}: {{0,1}} weights on integer inputs are not supported")
+            mode, z_scale, z_off, (a_lo, a_hi) = "int", finn_accel.input_scale, 0.0, (lo, hi)
         elif in_kind == "bipolar":
             mode = "and_w" if unsigned_w else "xnor"
             z_scale, z_off = 2.0, (-bits.sum(axis=1).astype(np.float64) if unsigned_w else -float(k))
             a_lo, a_hi = 0, 1
         else:  # {0,1} activations in
             if unsigned_w:
-                raise SbnHwError(f"layer {i}: {{0,1}} activations with {{0,1}} weights are not supported")
+                raise SbnHwError(f"layer {fl.name}: {{0,1}} activations with {{0,1}} weights are not supported")
             mode, z_scale, z_off, (a_lo, a_hi) = "and_act", 1.0, 0.0, (0, 1)
-        spec = LayerSpec(f"MVAU_{i}", k, lin.out_features, 1, 1, mode, a_lo, a_hi, bits)
-        gamma, beta = bn.weight.detach().numpy().astype(np.float64), bn.bias.detach().numpy().astype(np.float64)
-        if aff is not None:  # y = d * BN(z) + e is again a batch norm
-            d, e = aff.scale.numpy().astype(np.float64), aff.bias.numpy().astype(np.float64)
+        spec = replace(fl, mode=mode, in_min=a_lo, in_max=a_hi, weights=bits, thresholds=None, threshold_le=None)
+        gamma, beta = b.bn.weight.detach().numpy().astype(np.float64), b.bn.bias.detach().numpy().astype(np.float64)
+        if b.affine is not None:  # y = d * BN(z) + e is again a batch norm
+            # per channel; a conv's affine is stored (C, 1, 1)
+            d = b.affine.scale.numpy().astype(np.float64).reshape(-1)
+            e = b.affine.bias.numpy().astype(np.float64).reshape(-1)
             gamma, beta = gamma * d, beta * d + e
-        mean, var = bn.running_mean.numpy().astype(np.float64), bn.running_var.numpy().astype(np.float64)
-        if act is None:  # last layer: the integer accumulator leaves; BN runs on the host
-            if i != len(blocks) - 1:
-                raise SbnHwError(f"layer {i} has no activation but is not the last layer")
-            g = gamma / np.sqrt(var + bn.eps)
+        mean, var = b.bn.running_mean.numpy().astype(np.float64), b.bn.running_var.numpy().astype(np.float64)
+        if b.act is None:  # last layer: the integer accumulator leaves; BN runs on the host
+            if n != len(blocks) - 1 or at != len(layers) - 1:
+                raise SbnHwError(f"layer {fl.name} has no activation but is not the last layer")
+            g = gamma / np.sqrt(var + b.bn.eps)
             scale, bias = g * z_scale, g * (z_off - mean) + beta
-            layers.append(spec)
+            layers[at] = spec
             break
-        binary01 = uses_quantizer(act.act_quant, UnsignedBinaryActivation)
-        t, le = bn_sign_thresholds(gamma, beta, mean, var, bn.eps, z_scale, z_off, spec.acc_range,
+        binary01 = uses_quantizer(b.act.act_quant, UnsignedBinaryActivation)
+        t, le = bn_sign_thresholds(gamma, beta, mean, var, b.bn.eps, z_scale, z_off, spec.acc_range,
                                    level=0.5 if binary01 else 0.0, ties_high=not binary01)
-        layers.append(LayerSpec(spec.name, k, lin.out_features, 1, 1, mode, a_lo, a_hi, bits, t, le))
+        layers[at] = replace(spec, thresholds=t, threshold_le=le)
         in_kind = "binary01" if binary01 else "bipolar"
-    return Accelerator(tuple(layers), input_dtype, float(input_scale), np.asarray(scale), np.asarray(bias), name)
-
-
-def own_encodings_description(hardened: nn.Module, finn_accel: Accelerator) -> Accelerator | None:
-    """For a model with {0,1} activations or weights: its AND-popcount description, folded (and
-    memory styles) like FINN's; None when FINN's XNOR form is the model's own. Decided by the
-    model's quantizers, never by the name of the method that trained it."""
-    if not has_unsigned_binary(hardened):
-        return None
-    own = describe_hardened(hardened, finn_accel.input_dtype, finn_accel.input_scale, finn_accel.name)
-    return own.with_folding(finn_accel.folding)
+    return replace(finn_accel, layers=tuple(layers), output_scale=np.asarray(scale), output_bias=np.asarray(bias))

@@ -73,7 +73,8 @@ def choose_folding(accel: Accelerator, folding_file: Path | None, target_cycles:
         # so that it keeps up with the slowest matrix layer, not left at one lane.
         slowest = max(replace(l, pe=f[0], simd=f[1]).cycles for l, f in zip(accel.layers, folding) if l.kind == "mvau")
         return _fold_stream_units(accel, folding, slowest)
-    target = target_cycles or DEFAULT_TARGET_CYCLES
+    # Without a target, no matrix layer is made faster than the stream units can ever feed it.
+    target = target_cycles or max(DEFAULT_TARGET_CYCLES, stream_units_floor(accel))
     folding: list = [None] * len(accel.layers)
     # MVAUs first, each run of adjacent ones kept stream-compatible; then the units between them.
     run: list[int] = []
@@ -86,6 +87,15 @@ def choose_folding(accel: Accelerator, folding_file: Path | None, target_cycles:
             folding[j] = (*f, "auto", "auto")
         run = []
     return _fold_stream_units(accel, folding, target)
+
+
+def stream_units_floor(accel: Accelerator) -> int:
+    """The fewest cycles per frame the sliding-window and pool units can reach at all (their lanes
+    divide their channels): a 1-channel image's first window moves one element per cycle, so a
+    28x28 image's 3x3 windows take 26*26*9 cycles whatever the MVAUs do."""
+    floors = [max(l.in_elems, l.out_elems) // l.channels if l.kind == "window" else l.in_elems // l.channels
+              for l in accel.layers if l.kind in ("window", "pool")]
+    return max(floors, default=0)
 
 
 def _fold_stream_units(accel: Accelerator, folding: list, target: int) -> list:

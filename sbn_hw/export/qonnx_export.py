@@ -28,11 +28,14 @@ def export_input_shape(model: torch.nn.Module, input_shape: int | Sequence[int])
     return own
 
 
-def export_model(model: torch.nn.Module, input_shape: int | Sequence[int], path: Path) -> Path:
+def export_model(model: torch.nn.Module, input_shape: int | Sequence[int], path: Path,
+                 bipolar_twin: bool = False) -> Path:
     """Export with the TorchScript exporter (one self-contained file, MatMul / Conv nodes).
 
     input_shape: the features of an MLP (an int), or a CNN's (C, H, W) (or its feature count):
-    a CNN's graph input is NCHW (1, C, H, W)."""
+    a CNN's graph input is NCHW (1, C, H, W). bipolar_twin: leave {0,1} quantizers as Brevitas
+    exports them (bipolar): not the model, only its topology, for FINN to lay out hardware that
+    the model's own encodings then fill (compile.from_model)."""
     from brevitas.export import export_qonnx
     from qonnx.core.modelwrapper import ModelWrapper
     from qonnx.util.cleanup import cleanup_model
@@ -42,7 +45,9 @@ def export_model(model: torch.nn.Module, input_shape: int | Sequence[int], path:
     tmp = path.with_name(path.name + ".partial")
     model.eval()
     export_qonnx(model, torch.zeros(1, *shape), str(tmp), dynamo=False)
-    wrapper = restore_unsigned_binary_quant(ModelWrapper(str(tmp)), model)
+    wrapper = ModelWrapper(str(tmp))
+    if not bipolar_twin:
+        wrapper = restore_unsigned_binary_quant(wrapper, model)
     cleanup_model(wrapper).save(str(tmp))
     os.replace(tmp, path)  # only a complete file carries the final name
     return path

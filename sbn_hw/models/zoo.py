@@ -45,6 +45,11 @@ def conv_input_shape(name: str, in_features: int, image_shape: tuple[int, int] |
     return in_features // (h * w), h, w
 
 
+def model_input_chw(name: str, in_features: int, image_shape: tuple[int, int] | None) -> tuple[int, int, int] | None:
+    """A zoo model's input (C, H, W) if it is convolutional, None for an MLP (flat frames)."""
+    return conv_input_shape(name, in_features, image_shape) if is_conv_model(name) else None
+
+
 def build_model(name: str, in_features: int, classes: int, method: str = "sbn",
                 image_shape: tuple[int, int] | None = None) -> nn.Module:
     """A zoo model. `image_shape` (H, W) is for the conv models (the MLPs ignore it): their input is

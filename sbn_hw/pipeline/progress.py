@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 from rich.console import Console
 
 console = Console(stderr=False, highlight=False)
@@ -12,3 +14,26 @@ def progress_iter(items, what: str):
     from rich.progress import track
 
     return track(items, description=f"  {what}", console=console, transient=True)
+
+
+@contextmanager
+def counted_progress(what: str, total: int):
+    """A callback `report(done, total)` for work that runs elsewhere (a simulator process): a live bar
+    on a terminal; in a log, a line at every tenth of the way, so a long run is never silent."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    if console.is_terminal:
+        with Progress(TextColumn(f"  {what}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                      TimeRemainingColumn(), console=console, transient=True) as bar:
+            task = bar.add_task(what, total=total)
+            yield lambda done, of: bar.update(task, completed=done, total=of)
+        return
+    shown = [0]
+
+    def report(done: int, of: int) -> None:
+        tenth = 10 * done // max(of, 1)
+        if tenth > shown[0]:
+            shown[0] = tenth
+            console.print(f"  {what}: {done}/{of} frames")
+
+    yield report

@@ -14,7 +14,7 @@ import numpy as np
 
 from sbn_hw import SbnHwError
 from sbn_hw.pipeline.builddir import BuildDir
-from sbn_hw.pipeline.progress import console, progress_iter
+from sbn_hw.pipeline.progress import console, counted_progress, progress_iter
 
 # ---------------------------------------------------------------------------------------- train
 
@@ -84,7 +84,7 @@ def load_trained(out: Path):
     # A build trained before the hard finish existed has no such key, and ended smooth.
     cfg = TrainConfig(**{"hard_finish_epochs": 0, **ckpt["config"]})
     data = load_dataset(cfg.dataset, seed=cfg.seed, data_dir=cfg.data_dir)
-    model = build_model(cfg.model, data.features, data.classes, cfg.method)
+    model = build_model(cfg.model, data.features, data.classes, cfg.method, image_shape=data.image_shape)
     model.load_state_dict(ckpt["model"])
     return set_final_state(model, cfg).eval(), cfg, data
 
@@ -117,7 +117,8 @@ def run_export(out: Path) -> dict:
     what = ("trained (hard finish)" if cfg.finish_epochs() else "smooth (final nu)") if cfg.method == "sbn" else "trained"
     console.print(f"[bold]harden[/]: {what} {acc_smooth:.4f}, hardened {acc_hard:.4f}, "
                   f"agreement {float((smooth_pred == sign_pred).mean()):.4f}")
-    path = export_model(hardened, data.features, d / "model.qonnx.onnx")
+    # A conv model takes NCHW images (QONNX sees them as the user's framework does), an MLP flat frames.
+    path = export_model(hardened, getattr(model, "input_shape", data.features), d / "model.qonnx.onnx")
     console.print(f"[bold]export[/] QONNX -> {path}; executing it on {len(x)} test frames")
     trace = trace_qonnx(load_onnx(path), x, lambda it: progress_iter(it, "QONNX execution"))
     q = trace.outputs
@@ -125,10 +126,13 @@ def run_export(out: Path) -> dict:
     if err > 1e-3 or not np.array_equal(q.argmax(1), hard_out.argmax(1)):
         raise SbnHwError(f"QONNX execution differs from the hardened model (max |diff| {err:.3g})")
     trace.save(d / "qonnx_trace.npz")  # every layer's QONNX bits: compile holds the accelerator to them
+    twin = export_finn_layout_source(hardened, cfg, d)
     rec = {"onnx": str(path), "frames": int(len(x)), "accuracy_smooth": acc_smooth, "accuracy_hardened": acc_hard,
            "accuracy_qonnx": float((q.argmax(1) == data.y_test).mean()),
            "smooth_hard_agreement": float((smooth_pred == sign_pred).mean()),
            "qonnx_max_abs_diff": err, "qonnx_trace": str(d / "qonnx_trace.npz"), "seconds": time.time() - t0}
+    if twin is not None:
+        rec["finn_layout_source"] = str(twin)
     bd.finish("export", rec)
     return rec
 
@@ -138,17 +142,30 @@ def run_export(out: Path) -> dict:
 
 def own_flow_inputs(out: Path):
     """(hardware inputs, labels, input dtype, scale) for a build that trained its own model.
-    Integer pixels stream in the narrowest type that holds them (digits 0..16: UINT5)."""
+    Integer pixels stream in the narrowest type that holds them (digits 0..16: UINT5). The frames
+    are in stream order: a conv model's images (stored C, H, W) stream pixel by pixel, channels
+    innermost (H, W, C), as the accelerator's sliding windows read them."""
     from sbn_hw.compile.accel import unsigned_dtype_for
     from sbn_hw.data import hardware_input, load_dataset
+    from sbn_hw.runtime.packing import nchw_to_stream
     from sbn_hw.train import TrainConfig
 
     cfg = TrainConfig(**BuildDir(out).record("train", required_by="compile")["config"])
     data = load_dataset(cfg.dataset, seed=cfg.seed, data_dir=cfg.data_dir)
     x = hardware_input(data.x_test, data.pixel_max, cfg.input_mode)
+    chw = model_chw(cfg, data)
+    if chw is not None:
+        x = nchw_to_stream(x, chw)
     if cfg.input_mode == "int8":
         return x, data.y_test, unsigned_dtype_for(data.pixel_max), 1.0 / data.pixel_max
     return x, data.y_test, "BIPOLAR", 1.0
+
+
+def model_chw(cfg, data) -> tuple[int, int, int] | None:
+    """A conv model's input (C, H, W), None for an MLP (flat frames, streamed as stored)."""
+    from sbn_hw.models.zoo import model_input_chw
+
+    return model_input_chw(cfg.model, data.features, data.image_shape)
 
 
 def check_compile_arguments(folding: Path | None, target_cycles: int | None, input_dtype: str | None,
@@ -193,8 +210,15 @@ def run_compile(out: Path, onnx: Path | None = None, input_dtype: str | None = N
         input_dtype = input_dtype or "UINT8"
         input_scale = 1.0 if input_scale is None else input_scale
         x_hw = None
-    console.print(f"[bold]compile[/] {onnx} with FINN (input {input_dtype} x {input_scale:g})")
-    res = compile_qonnx(onnx, input_dtype, input_scale, folding, target_cycles)
+    # Our own {0,1} CNNs: FINN lays out the bipolar twin export wrote, the model's encodings fill it.
+    twin = Path(erec["finn_layout_source"]) if labels is not None and "finn_layout_source" in erec else None
+    if twin is not None:
+        console.print(f"[bold]compile[/] {onnx}: FINN 1.6.1 cannot streamline {{0,1}} convolutions, so FINN lays out "
+                      f"the hardware of the model's bipolar twin and the model's own encodings fill its MVAUs "
+                      f"(input {input_dtype} x {input_scale:g})")
+    else:
+        console.print(f"[bold]compile[/] {onnx} with FINN (input {input_dtype} x {input_scale:g})")
+    res = compile_qonnx(twin or onnx, input_dtype, input_scale, folding, target_cycles)
     accel = res.accel
     if res.folding_ignored:
         console.print(f"  folding file: ignored {', '.join(res.folding_ignored)}")
@@ -220,11 +244,14 @@ def run_compile(out: Path, onnx: Path | None = None, input_dtype: str | None = N
     own = own_encoding_description(out, accel) if labels is not None else None
     finn_vs_qonnx = None
     if own is not None:
-        try:
-            compare_with_qonnx(*quantized_layers(accel, golden), host_scores(accel, golden[-1]), trace, "FINN's graph")
-            finn_vs_qonnx = "agrees"
-        except SbnHwError as e:
-            finn_vs_qonnx = f"differs ({e})"
+        if twin is not None:
+            finn_vs_qonnx = "not compared (FINN compiled the model's bipolar twin, for its layout only)"
+        else:
+            try:
+                compare_with_qonnx(*quantized_layers(accel, golden), host_scores(accel, golden[-1]), trace, "FINN's graph")
+                finn_vs_qonnx = "agrees"
+            except SbnHwError as e:
+                finn_vs_qonnx = f"differs ({e})"
         accel, golden = own, run_accelerator(own, x_hw)
 
     # 3. The accelerator == QONNX execution of the source file, every layer, every frame.
@@ -241,13 +268,14 @@ def run_compile(out: Path, onnx: Path | None = None, input_dtype: str | None = N
     ties = f", {len(cmp.tie_frames)} frames with exact ties" if cmp.tie_frames else ""
     console.print(f"  {what} == QONNX execution of {Path(onnx).name} on all {len(x_hw)} frames, every layer{ties}")
     if own is not None:
-        console.print(f"  own encodings ({', '.join(l.mode for l in own.layers)}); FINN's XNOR graph {finn_vs_qonnx.split(' (')[0]} with QONNX")
+        modes = ", ".join(l.mode for l in own.layers if l.kind == "mvau")
+        console.print(f"  own encodings ({modes}); FINN's XNOR graph {finn_vs_qonnx.split(' (')[0]} with QONNX")
 
     d = bd.begin("compile")
     if own is not None:
         res.accel.save(d / "accelerator_finn.npz")
     paths = save_compile(res, d, accel)
-    rec = {"onnx": str(onnx), "input_dtype": input_dtype, "input_scale": input_scale,
+    rec = {"onnx": str(onnx), "finn_source": str(twin or onnx), "input_dtype": input_dtype, "input_scale": input_scale,
            "accelerator": str(paths["accelerator"]), "finn_graph": str(paths["finn_graph"]),
            "frames_checked_against_finn": int(len(x_hw)), "frames_checked_against_qonnx": int(len(x_hw)),
            "qonnx_check": cmp.as_dict(), "check_inputs": "test set" if labels is not None else "range-covering random",
@@ -261,6 +289,20 @@ def run_compile(out: Path, onnx: Path | None = None, input_dtype: str | None = N
         console.print(f"  golden model test accuracy {rec['accuracy_golden']:.4f} ({len(labels)} frames)")
     bd.finish("compile", rec)
     return rec
+
+
+def export_finn_layout_source(hardened, cfg, export_dir: Path) -> Path | None:
+    """For a CNN with {0,1} activations or weights: its bipolar twin, exported beside the model (same
+    topology; FINN 1.6.1 cannot streamline the {0,1} convolutions themselves), whose FINN layout
+    (sliding windows, pools, MVAU shapes and folding) compile fills with the model's own encodings.
+    None for every other model: FINN compiles the model itself."""
+    from sbn_hw.compile.from_model import has_unsigned_binary
+    from sbn_hw.export import export_model
+    from sbn_hw.models.zoo import is_conv_model
+
+    if not is_conv_model(cfg.model) or not has_unsigned_binary(hardened):
+        return None
+    return export_model(hardened, hardened.input_shape, export_dir / "bipolar_twin.qonnx.onnx", bipolar_twin=True)
 
 
 def own_encoding_description(out: Path, finn_accel):
@@ -318,8 +360,9 @@ def run_simulate(out: Path, inputs: Path | None = None, outputs: Path | None = N
     d = bd.begin(stage)
     console.print(f"[bold]simulate[/] {len(x_hw)} frames through the RTL (Verilator + cocotb), random stalls "
                   f"{stall:.0%} on input and output; every layer checked against the golden model")
-    with console.status("  building and running the simulation..."):
-        r = simulate(accel, x_hw, d, seed=seed, in_stall=stall, out_stall=stall)
+    console.print("  building the simulator (Verilator), then measuring throughput without stalls, then the checked run")
+    with counted_progress("checked frames (every layer)", len(x_hw)) as report:
+        r = simulate(accel, x_hw, d, seed=seed, in_stall=stall, out_stall=stall, progress=report)
     analytic = accel.cycles_per_frame
     fps = UNTIMED_CLOCK_MHZ * 1e6 / r.cycles_per_frame
     rec = {"frames_simulated": r.frames, "mismatches": r.mismatch_count, "cycles_per_frame_measured": r.cycles_per_frame,

@@ -65,9 +65,24 @@ def _ties(check: dict | None) -> str:
 
 
 def _memory_styles(layer: dict) -> str:
-    if "ram_style" not in layer:  # a build compiled before memory styles existed
+    if "ram_style" not in layer:  # a build compiled before memory styles existed, or a unit without memories
         return "–"
+    if layer.get("kind") == "threshold":  # its only memory holds thresholds
+        return f"– / {layer['ram_style']}"
     return f"{layer['ram_style']} / {layer.get('ram_style_thresholds') or '–'}"
+
+
+def _layer_shape(layer: dict) -> str:
+    """What a layer computes, by kind: an MVAU's matrix (x the vectors of a convolution), a
+    threshold unit's elements, a window or pool unit's input map and kernel."""
+    kind = layer.get("kind", "mvau")  # builds from before the layer kinds hold MVAUs only
+    if kind == "mvau":
+        vectors = layer.get("vectors") or 1
+        return f"{layer['mw']} x {layer['mh']}" + (f" (x {vectors} pixels)" if vectors > 1 else "")
+    if kind == "threshold":
+        return f"{layer['elements']} elements, {layer['thresholds']} thresholds"
+    h, w, c = layer["ifm"]
+    return f"{h}x{w}x{c}, {layer['k']}x{layer['k']}" + (f" stride {layer['stride']}" if kind == "window" else "")
 
 
 def write_report(out: Path) -> tuple[Path, Path]:
@@ -110,13 +125,14 @@ def write_report(out: Path) -> tuple[Path, Path]:
         f"{rep['cycles_per_frame']['analytic']}; {_fmt(rep['fps_at_100mhz_timing_not_checked'], ',.0f')} frames/s "
         "= cycles per frame x 100 MHz (timing not checked: no place-and-route has shown that clock).",
         "",
-        "| layer | MW x MH | mode | PE | SIMD | cycles/frame | memories (weights / thresholds) | LUT | LUT logic "
+        "| layer | shape (MVAU: MW x MH) | mode or unit | PE | SIMD | cycles/frame | memories (weights / thresholds) | LUT | LUT logic "
         "| LUT memory | FF | BRAM36 |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     per = rep["resources_per_layer"] or [{}] * len(rep["layers"])
     for l, r in zip(rep["layers"], per):
-        lines.append(f"| {l['name']} | {l['mw']} x {l['mh']} | {l['mode']} | {l['pe']} | {l['simd']} | {l['cycles']} | "
+        lines.append(f"| {l['name']} | {_layer_shape(l)} | {l.get('mode', l.get('kind'))} | {l.get('pe', '–')} | "
+                     f"{l.get('simd', '–')} | {l['cycles']} | "
                      f"{_memory_styles(l)} | {r.get('lut', '–')} | {r.get('lut_logic', '–')} | {r.get('lut_memory', '–')} | "
                      f"{r.get('ff', '–')} | {r.get('bram', '–')} |")
     if rep["resources"]:

@@ -48,19 +48,25 @@ def test_set(out: Path):
     if not BuildDir(out).has("train"):
         return None
     x_hw, labels, dtype, scale = own_flow_inputs(out)
-    return hw_inputs_to_user(x_hw, dtype, scale).astype(np.float32), np.asarray(labels, np.int64)
+    shape = input_shape(out)  # a conv model takes N x C x H x W; its frames stream H, W, C
+    chw = tuple(shape[1:]) if len(shape) == 4 else None
+    x = hw_inputs_to_user(x_hw, dtype, scale, chw).astype(np.float32)
+    return (x.reshape(len(x), *chw) if chw else x), np.asarray(labels, np.int64)
 
 
 def input_shape(out: Path):
     from sbn_hw.data import load_dataset
     from sbn_hw.pipeline.builddir import BuildDir
+    from sbn_hw.models.zoo import model_input_chw
     from sbn_hw.train import TrainConfig
 
     rec = BuildDir(out).record("train")
     if not rec:
         return None
     cfg = TrainConfig(**rec["config"])
-    return [1, *load_dataset(cfg.dataset, seed=cfg.seed, data_dir=cfg.data_dir).image_shape]  # N x C x H x W
+    data = load_dataset(cfg.dataset, seed=cfg.seed, data_dir=cfg.data_dir)
+    chw = model_input_chw(cfg.model, data.features, data.image_shape)
+    return [1, *chw] if chw else [1, *data.image_shape]  # a conv model's N x C x H x W; an MLP's image
 
 
 def readme(board, name: str, bit: bool, has_test_set: bool, vivado_command: str | None) -> str:

@@ -15,7 +15,7 @@ from torch import nn
 
 from sbn_hw import SbnHwError
 from sbn_hw.data import Dataset, model_input
-from sbn_hw.models import build_model
+from sbn_hw.models import build_model, zoo_names
 from sbn_hw.nn import NuSchedule, set_hard, set_hard_forward, set_nu
 from sbn_hw.nn.binarizers import STEWeights
 
@@ -93,6 +93,8 @@ class TrainConfig:
             raise SbnHwError(f"warm-up of {self.warmup_epochs} epochs leaves no epochs for nu to grow in "
                              f"({self.epochs} epochs, {self.finish_epochs()} of them the hard finish): "
                              "shorten the warm-up or the hard finish")
+        if self.model not in zoo_names():
+            raise SbnHwError(f"unknown model '{self.model}': choose one of {', '.join(zoo_names())}")
         if self.augment_shift < 0:
             raise SbnHwError(f"--augment-shift must be >= 0 (pixels), got {self.augment_shift}")
         if not 0 <= self.val_fraction < 0.5:

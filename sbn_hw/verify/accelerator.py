@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from sbn_hw import SbnHwError
 from sbn_hw.compile.accel import Accelerator
 from sbn_hw.golden import run_accelerator
 from sbn_hw.rtlgen import generate_rtl
+from sbn_hw.verify.progress import ProgressWatcher
 from sbn_hw.verify.runner import SIM_DIR, run_cocotb
 
 
@@ -25,6 +27,17 @@ class SimResult:
     mismatches: list[str]
     seconds: float
     golden: list[np.ndarray]  # the golden model's output of every layer for the same frames
+
+
+def narrowest_ints(a) -> np.ndarray:
+    """`a` in the narrowest signed integer type that holds it: a CNN's sliding-window streams hold
+    hundreds of thousands of bits per frame, which as int64 made a 1,000-frame bench file 2.4 GB."""
+    a = np.asarray(a)
+    lo, hi = (int(a.min()), int(a.max())) if a.size else (0, 0)
+    for t in (np.int8, np.int16, np.int32):
+        if np.iinfo(t).min <= lo and hi <= np.iinfo(t).max:
+            return a.astype(t)
+    return a.astype(np.int64)
 
 
 def check_stall(p: float) -> None:
@@ -40,8 +53,10 @@ def simulate(
     in_stall: float = 0.3,
     out_stall: float = 0.3,
     throughput_frames: int = 64,
+    progress: Callable[[int, int], None] | None = None,
 ) -> SimResult:
-    """Stream every frame of `x_hw` through the generated top; raises SbnHwError on any mismatch."""
+    """Stream every frame of `x_hw` through the generated top; raises SbnHwError on any mismatch.
+    progress(frames done, frames in all) is called from a watcher thread as the checked run goes."""
     t0 = time.time()
     build_dir = Path(build_dir).resolve()
     rtl = generate_rtl(accel, build_dir / "rtl")
@@ -62,12 +77,15 @@ def simulate(
     # slowest layer's work for one frame, stretched by the expected wait for a stalled handshake.
     idle_limit = int((20 * accel.cycles_per_frame + 1000) / (1 - max(in_stall, out_stall)))
     meta = dict(layers=layers, seed=seed, in_stall=in_stall, out_stall=out_stall, throughput_frames=throughput_frames,
-                idle_limit=idle_limit, result_path=str(result_path), outputs_path=str(outputs_path))
+                idle_limit=idle_limit, result_path=str(result_path), outputs_path=str(outputs_path),
+                progress_path=str(sim_dir / "progress.json"))
     data = sim_dir / "bench_data.npz"
-    np.savez(data, meta=np.array(json.dumps(meta)), x=np.asarray(x_hw, np.int64), **{f"y{i}": g for i, g in enumerate(golden)})
+    np.savez(data, meta=np.array(json.dumps(meta)), x=narrowest_ints(x_hw),
+             **{f"y{i}": narrowest_ints(g) for i, g in enumerate(golden)})
     try:
-        run_cocotb(rtl.sources, rtl.top, "test_accelerator", SIM_DIR / "accelerator", sim_dir / "verilator", {},
-                   {"SBN_BENCH_DATA": str(data)}, run_dir=rtl.directory)
+        with ProgressWatcher(sim_dir / "progress.json", progress or (lambda done, total: None)):
+            run_cocotb(rtl.sources, rtl.top, "test_accelerator", SIM_DIR / "accelerator", sim_dir / "verilator", {},
+                       {"SBN_BENCH_DATA": str(data)}, run_dir=rtl.directory)
     except SbnHwError:
         if result_path.exists():
             r = json.loads(result_path.read_text())

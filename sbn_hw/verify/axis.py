@@ -5,6 +5,7 @@ A single loop (rather than one coroutine per interface) keeps Python cost per cy
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import cocotb
@@ -38,6 +39,7 @@ async def run_streams(
     taps: list[str] = (),
     idle_limit: int = 10_000,
     stop_after_in: int | None = None,
+    on_progress: Callable[[int], None] | None = None,
 ) -> StreamResult:
     """Send `in_words` on s_axis, collect `expected_out` words from m_axis.
 
@@ -47,6 +49,7 @@ async def run_streams(
         m_axis while output is still due (a hang detector, not a latency bound). Every cycle counts,
         so a sink that is never ready or a source that never sends is caught too.
     stop_after_in: stop once this many input words were accepted (for reset-in-flight tests).
+    on_progress: called with the number of output words so far, every 4,096 cycles and at the end.
     """
     s_data, s_valid, s_ready = dut.s_axis_tdata, dut.s_axis_tvalid, dut.s_axis_tready
     m_data, m_valid, m_ready = dut.m_axis_tdata, dut.m_axis_tvalid, dut.m_axis_tready
@@ -76,6 +79,8 @@ async def run_streams(
                 res.tap_cycles[name].append(cycle)
         if stop_after_in is not None and sent >= stop_after_in:
             break
+        if on_progress is not None and not cycle & 4095:
+            on_progress(len(res.out_words))
         if idle > idle_limit:
             raise LivenessError(
                 f"no stream handshake for {idle_limit} cycles after {len(res.out_words)}/{expected_out} output words "
@@ -91,6 +96,8 @@ async def run_streams(
     s_valid.value = 0
     m_ready.value = 0
     res.cycles = cycle
+    if on_progress is not None:
+        on_progress(len(res.out_words))
     return res
 
 

@@ -12,6 +12,7 @@ import numpy as np
 
 from sbn_hw.golden import GoldenMismatch
 from sbn_hw.verify.axis import reset, run_streams, start_clock
+from sbn_hw.verify.progress import write_progress
 from sbn_hw.verify.scoreboard import check_stream, cycles_per_frame
 from sbn_hw.verify.streams import frames_to_words, words_to_frames
 
@@ -38,8 +39,16 @@ async def accelerator_bit_exact(dut):
     # Phase 2: every frame, random stalls both sides, every layer's stream checked.
     await reset(dut)
     taps = [f"l{i}_out" for i in range(len(layers) - 1)]
+
+    def progress(out_words: int) -> None:
+        try:
+            write_progress(meta["progress_path"], out_words // beats_out, len(x))
+        except OSError:  # progress is for the user's eyes: never fail a correct simulation over it
+            pass
+
     res = await run_streams(dut, words, len(x) * beats_out, random.Random(meta["seed"] + 1),
-                            meta["in_stall"], meta["out_stall"], taps=taps, idle_limit=meta["idle_limit"])
+                            meta["in_stall"], meta["out_stall"], taps=taps, idle_limit=meta["idle_limit"],
+                            on_progress=progress)
     mismatches = []
     for i, layer in enumerate(layers):
         got = res.taps[f"l{i}_out"] if i < len(layers) - 1 else res.out_words

@@ -187,3 +187,22 @@ def test_two_entries_for_one_layer_are_refused(tmp_path):
     p = write(tmp_path, {"MVAU_0": {"PE": 2}, "MVAU_hls_0": {"PE": 4}})
     with pytest.raises(SbnHwError, match="both name layer MVAU_0"):
         read_folding_json(p, ["MVAU_0"])
+
+
+def test_without_a_target_no_mvau_is_folded_faster_than_the_windows_can_feed_it():
+    from dataclasses import replace
+
+    from sbn_hw.compile.pipeline import DEFAULT_TARGET_CYCLES, stream_units_floor
+    from tests.verify.test_accelerator import conv_accel
+
+    accel, _ = conv_accel(np.random.default_rng(0))  # 10x10x2 images: the first 3x3 window moves 8*8*9 pixels
+    floor = stream_units_floor(accel)
+    assert floor == 8 * 8 * 9 > DEFAULT_TARGET_CYCLES
+
+    def mvau_cycles(target):
+        fold = choose_folding(accel, None, target)
+        return [replace(l, pe=f[0], simd=f[1]).cycles for l, f in zip(accel.layers, fold) if l.kind == "mvau"]
+
+    default = mvau_cycles(None)
+    assert max(default) <= floor and max(default) > DEFAULT_TARGET_CYCLES  # folded to the windows' pace
+    assert max(mvau_cycles(DEFAULT_TARGET_CYCLES)) <= DEFAULT_TARGET_CYCLES  # an explicit target is honoured

@@ -12,8 +12,10 @@ from tests.hlsgen.accels import thresholded_input_accel
 @pytest.mark.parametrize("bipolar", [True, False])
 def test_input_threshold_layer_in_the_rtl_top(bipolar, tmp_path):
     accel, x = thresholded_input_accel(np.random.default_rng(11), bipolar, frames=40)
-    r = simulate(accel, x, tmp_path, in_stall=0.3, out_stall=0.3)
+    seen = []
+    r = simulate(accel, x, tmp_path, in_stall=0.3, out_stall=0.3, progress=lambda done, total: seen.append((done, total)))
     assert r.mismatch_count == 0 and r.frames == 40
+    assert seen[-1] == (40, 40) and all(b[0] >= a[0] for a, b in zip(seen, seen[1:]))
     np.testing.assert_array_equal(r.outputs, r.golden[-1])
     assert abs(r.cycles_per_frame - accel.cycles_per_frame) <= 0.05 * accel.cycles_per_frame
 
@@ -83,3 +85,12 @@ def test_conv_accelerator_in_the_rtl_top(stall, tmp_path):
     np.testing.assert_array_equal(r.outputs, r.golden[-1])
     assert abs(r.cycles_per_frame - accel.cycles_per_frame) <= 0.05 * accel.cycles_per_frame, \
         (r.cycles_per_frame, accel.cycles_per_frame)
+
+
+def test_bench_data_is_stored_in_the_narrowest_type_that_holds_it():
+    from sbn_hw.verify.accelerator import narrowest_ints
+
+    for values, dtype in [([0, 1], np.int8), ([-128, 127], np.int8), ([-129], np.int16), ([40000], np.int32),
+                          ([-(2**31) - 1], np.int64), ([], np.int8)]:
+        got = narrowest_ints(np.array(values, np.int64))
+        assert got.dtype == dtype and got.tolist() == values
