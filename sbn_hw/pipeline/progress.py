@@ -37,3 +37,26 @@ def counted_progress(what: str, total: int):
             console.print(f"  {what}: {done}/{of} frames")
 
     yield report
+
+
+class console_progress:
+    """A rich progress bar with a message line; `step(msg)` advances it by one. In a log (no
+    terminal) each step is a line instead: a bar there would print only when the work is over."""
+
+    def __init__(self, what: str, total: int, completed: int = 0):
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self.p = Progress(TextColumn("  {task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                          console=console, transient=False)
+        self.what, self.total, self.completed = what, total, completed
+
+    def __enter__(self):
+        if not console.is_terminal:
+            return lambda msg: console.print(f"  {msg}")
+        self.p.start()
+        self.task = self.p.add_task(self.what, total=self.total, completed=self.completed)
+        return lambda msg: self.p.update(self.task, advance=1, description=msg)
+
+    def __exit__(self, *exc):
+        if console.is_terminal:
+            self.p.stop()

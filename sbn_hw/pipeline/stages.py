@@ -14,7 +14,7 @@ import numpy as np
 
 from sbn_hw import SbnHwError
 from sbn_hw.pipeline.builddir import BuildDir
-from sbn_hw.pipeline.progress import console, counted_progress, progress_iter
+from sbn_hw.pipeline.progress import console, console_progress, counted_progress, progress_iter
 
 # ---------------------------------------------------------------------------------------- train
 
@@ -51,29 +51,6 @@ def run_train(out: Path, cfg, resume: bool = False) -> dict:
     bd.finish("train", rec)
     console.print(f"  trained model: test accuracy {last['test_acc']:.4f}")
     return rec
-
-
-class console_progress:
-    """A rich progress bar with a message line; `step(msg)` advances it by one. In a log (no
-    terminal) each step is a line instead: a bar there would print only when the work is over."""
-
-    def __init__(self, what: str, total: int, completed: int = 0):
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-        self.p = Progress(TextColumn("  {task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                          console=console, transient=False)
-        self.what, self.total, self.completed = what, total, completed
-
-    def __enter__(self):
-        if not console.is_terminal:
-            return lambda msg: console.print(f"  {msg}")
-        self.p.start()
-        self.task = self.p.add_task(self.what, total=self.total, completed=self.completed)
-        return lambda msg: self.p.update(self.task, advance=1, description=msg)
-
-    def __exit__(self, *exc):
-        if console.is_terminal:
-            self.p.stop()
 
 
 def load_trained(out: Path):
@@ -151,25 +128,19 @@ def own_flow_inputs(out: Path):
     innermost (H, W, C), as the accelerator's sliding windows read them."""
     from sbn_hw.compile.accel import unsigned_dtype_for
     from sbn_hw.data import hardware_input, load_dataset
+    from sbn_hw.models.zoo import model_input_chw
     from sbn_hw.runtime.packing import nchw_to_stream
     from sbn_hw.train import TrainConfig
 
     cfg = TrainConfig(**BuildDir(out).record("train", required_by="compile")["config"])
     data = load_dataset(cfg.dataset, seed=cfg.seed, data_dir=cfg.data_dir)
     x = hardware_input(data.x_test, data.pixel_max, cfg.input_mode)
-    chw = model_chw(cfg, data)
+    chw = model_input_chw(cfg.model, data.features, data.image_shape)
     if chw is not None:
         x = nchw_to_stream(x, chw)
     if cfg.input_mode == "int8":
         return x, data.y_test, unsigned_dtype_for(data.pixel_max), 1.0 / data.pixel_max
     return x, data.y_test, "BIPOLAR", 1.0
-
-
-def model_chw(cfg, data) -> tuple[int, int, int] | None:
-    """A conv model's input (C, H, W), None for an MLP (flat frames, streamed as stored)."""
-    from sbn_hw.models.zoo import model_input_chw
-
-    return model_input_chw(cfg.model, data.features, data.image_shape)
 
 
 def check_compile_arguments(folding: Path | None, target_cycles: int | None, input_dtype: str | None,

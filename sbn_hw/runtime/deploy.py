@@ -56,8 +56,8 @@ def test_set(out: Path):
 
 def input_shape(out: Path):
     from sbn_hw.data import load_dataset
-    from sbn_hw.pipeline.builddir import BuildDir
     from sbn_hw.models.zoo import model_input_chw
+    from sbn_hw.pipeline.builddir import BuildDir
     from sbn_hw.train import TrainConfig
 
     rec = BuildDir(out).record("train")

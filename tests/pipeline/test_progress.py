@@ -1,8 +1,7 @@
 """Long work is never silent in a log: without a terminal, training prints a line per epoch and a
 simulation a line per tenth of its frames (a rich bar would print only when the work is over)."""
 
-from sbn_hw.pipeline.progress import counted_progress
-from sbn_hw.pipeline.stages import console_progress
+from sbn_hw.pipeline.progress import console_progress, counted_progress
 
 
 def test_in_a_log_every_epoch_is_a_line(capsys):
