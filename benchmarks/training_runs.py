@@ -23,7 +23,7 @@ def train_and_harden(cfg_dict: dict) -> dict:
     import numpy as np
     import torch
 
-    from sbn_hw.data import load_dataset, model_input, split_validation
+    from sbn_hw.data import load_dataset, model_input, model_input_step, split_validation
     from sbn_hw.harden import harden
     from sbn_hw.train import TrainConfig
     from sbn_hw.train.trainer import predict, set_final_state, train
@@ -34,7 +34,7 @@ def train_and_harden(cfg_dict: dict) -> dict:
     t0 = time.time()
     model = set_final_state(train(cfg, data).model, cfg).eval()
     seconds = time.time() - t0
-    hardened = harden(model).eval()
+    hardened = harden(model, model_input_step(data.pixel_max, cfg.input_mode)).eval()
 
     def scores(x_raw, y):
         x = model_input(x_raw, data.pixel_max, cfg.input_mode)

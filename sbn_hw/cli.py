@@ -72,6 +72,8 @@ def _train_options(f):
                      help="Translate every training image by up to this many pixels each way (seeded; helps the CNNs)."),
         click.option("--val-fraction", type=click.FloatRange(0, 0.5, max_open=True), default=0.0, show_default=True,
                      help="Hold out this fraction of the training set to watch accuracy and smooth/hard agreement."),
+        click.option("--lab-kernel", type=int, default=3, show_default=True,
+                     help="lab on a CNN: the learned depthwise binarization kernel on conv feature maps (odd; 1: the 1x1 form)."),
     ]
     for o in reversed(opts):
         f = o(f)
@@ -80,7 +82,7 @@ def _train_options(f):
 
 def _train_config(dataset, data_dir, method, model, input_mode, epochs, lr, batch_size, seed, nu_w0, nu_w_max, nu_a0,
                   nu_a_max, schedule, schedule_w, schedule_a, nu_per, warmup_epochs, hard_finish_epochs, hard_finish_nu_a,
-                  augment_shift, val_fraction):
+                  augment_shift, val_fraction, lab_kernel):
     from sbn_hw.models import default_model_for
     from sbn_hw.train import TrainConfig
 
@@ -91,7 +93,7 @@ def _train_config(dataset, data_dir, method, model, input_mode, epochs, lr, batc
                        nu_w0=nu_w0, nu_w_max=nu_w_max, nu_a0=nu_a0, nu_a_max=nu_a_max, schedule=schedule,
                        schedule_w=schedule_w, schedule_a=schedule_a, nu_per=nu_per, warmup_epochs=warmup_epochs,
                        hard_finish_epochs=hard_finish_epochs, hard_finish_nu_a=hard_finish_nu_a, val_fraction=val_fraction,
-                       augment_shift=augment_shift,
+                       augment_shift=augment_shift, lab_kernel=lab_kernel,
                        data_dir=str(data_dir.resolve()) if data_dir is not None else None)
     cfg.check()  # before any work, so `build` fails at once
     return cfg

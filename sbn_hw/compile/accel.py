@@ -432,11 +432,105 @@ class PoolSpec:
         return self
 
 
-Layer = LayerSpec | ThresholdSpec | WindowSpec | PoolSpec
+@dataclass(frozen=True)
+class LabSpec:
+    """LAB's K x K binarizer (rtl/sbn_lab.v): the integer accumulators of the MVAU before it, an
+    NHWC map of ifm_h x ifm_w pixels of `channels` elements, become one bit per element: with
+    S = sum of taps[c] over the K x K window around the pixel ("same" zero padding: taps outside
+    the map add nothing), the bit is S >= T or, where threshold_le[c], S <= T, T being
+    thresholds[c, cy, cx] for the pixel's border classes (harden.border_class of its row and
+    column: which taps are inside the map). PE elements per beat in and out."""
+
+    name: str
+    ifm_h: int
+    ifm_w: int
+    channels: int
+    k: int  # odd kernel side
+    pe: int  # elements per beat; divides channels
+    in_min: int  # accumulator range of the MVAU before it
+    in_max: int
+    taps: np.ndarray  # (C, K, K) int64
+    thresholds: np.ndarray  # (C, K, K) int64, per border class (cy, cx)
+    threshold_le: np.ndarray  # (C,) bool
+
+    kind = "lab"
+    has_thresholds = True
+
+    def __post_init__(self):
+        if self.k < 1 or self.k % 2 == 0:
+            raise SbnHwError(f"layer {self.name}: LAB kernel must be odd and >= 1, got {self.k}")
+        for what, v in (("map height", self.ifm_h), ("map width", self.ifm_w), ("channels", self.channels)):
+            if v < 1:
+                raise SbnHwError(f"layer {self.name}: {what} must be >= 1, got {v}")
+        c, k = self.channels, self.k
+        for what, a, shape in (("taps", self.taps, (c, k, k)), ("thresholds", self.thresholds, (c, k, k)),
+                               ("threshold_le", self.threshold_le, (c,))):
+            if np.shape(a) != shape:
+                raise SbnHwError(f"layer {self.name}: {what} have shape {np.shape(a)}, expected {shape}")
+        if self.pe < 1 or c % self.pe:
+            raise SbnHwError(f"layer {self.name}: PE={self.pe} does not divide its {c} channels; "
+                             f"choose PE from {divisors(c)}")
+        lo, hi = self.sum_range
+        if self.thresholds.min() < lo - 1 or self.thresholds.max() > hi + 1:
+            raise SbnHwError(f"layer {self.name}: thresholds must lie in [{lo - 1}, {hi + 1}] (clamp them)")
+
+    @property
+    def sum_range(self) -> tuple[int, int]:
+        """Bounds of S over every channel, whatever the inputs."""
+        m = int(np.abs(self.taps).reshape(self.channels, -1).sum(1).max(initial=0)) * max(abs(self.in_min), abs(self.in_max))
+        return -m, m
+
+    @property
+    def tap_bits(self) -> int:
+        return max(2, bits_for_range(min(int(self.taps.min()), -1), int(self.taps.max()))[0])
+
+    @property
+    def sum_bits(self) -> int:
+        lo, hi = self.sum_range
+        return bits_for_range(min(lo, -1), hi)[0]
+
+    @property
+    def th_bits(self) -> int:
+        lo, hi = self.sum_range
+        return bits_for_range(lo - 1, hi + 1)[0]
+
+    @property
+    def ch_words(self) -> int:
+        return self.channels // self.pe
+
+    @property
+    def tap_memory_shape(self) -> tuple[int, int]:
+        return self.ch_words, self.pe * self.k * self.k * self.tap_bits
+
+    @property
+    def threshold_memory_shape(self) -> tuple[int, int]:
+        return self.ch_words, self.pe * (self.k * self.k * self.th_bits + 1)
+
+    simd = in_per_beat = out_per_beat = property(lambda self: self.pe)
+    in_bits = property(lambda self: bits_for_range(self.in_min, self.in_max)[0])
+    in_signed = property(lambda self: self.in_min < 0)
+    out_bits, out_signed, out_range = 1, False, (0, 1)
+    in_elems = out_elems = property(lambda self: self.ifm_h * self.ifm_w * self.channels)
+    in_words = out_words = cycles = property(lambda self: self.in_elems // self.pe)  # one beat per cycle
+
+    def summary(self) -> str:
+        return (f"LAB {self.k}x{self.k} over {self.ifm_h}x{self.ifm_w}x{self.channels} integers -> bits, "
+                f"{self.tap_bits}-bit taps, PE={self.pe}, {self.cycles} cycles/frame")
+
+    def as_record(self) -> dict:
+        return {"name": self.name, "kind": self.kind, "ifm": [self.ifm_h, self.ifm_w, self.channels], "k": self.k,
+                "pe": self.pe, "tap_bits": self.tap_bits, "cycles": self.cycles}
+
+    def with_resolved_memory_styles(self) -> "LabSpec":
+        return self
+
+
+Layer = LayerSpec | ThresholdSpec | WindowSpec | PoolSpec | LabSpec
 FOLDABLE_KINDS = ("mvau", "threshold")  # the kinds with memories and a folding of their own
 # Fields saved per kind (arrays apart).
 _WINDOW_META = ("name", "ifm_h", "ifm_w", "channels", "k", "stride", "simd", "in_min", "in_max")
 _POOL_META = ("name", "ifm_h", "ifm_w", "channels", "k", "pe", "in_min", "in_max")
+_LAB_META = _POOL_META
 
 
 _MVAU_META = ("name", "mw", "mh", "pe", "simd", "mode", "in_min", "in_max", "ram_style", "ram_style_thresholds",
@@ -463,7 +557,7 @@ class Accelerator:
         for a, b in zip(self.layers, self.layers[1:]):
             if a.out_elems != b.in_elems:
                 raise SbnHwError(f"layer {b.name} takes {b.in_elems} inputs but {a.name} produces {a.out_elems}")
-            if not a.has_thresholds:
+            if not a.has_thresholds and b.kind != "lab":
                 raise SbnHwError(f"layer {a.name} has no thresholds but is not the last layer")
             lo, hi = a.out_range
             if lo < b.in_min or hi > b.in_max or a.out_bits != b.in_bits:
@@ -501,6 +595,10 @@ class Accelerator:
                 meta_layers.append({"kind": l.kind, **{k: getattr(l, k) for k in
                                                        (_WINDOW_META if l.kind == "window" else _POOL_META)}})
                 continue
+            if l.kind == "lab":
+                meta_layers.append({"kind": l.kind, **{k: getattr(l, k) for k in _LAB_META}})
+                arrays.update({f"q{i}": l.taps, f"t{i}": l.thresholds, f"le{i}": l.threshold_le})
+                continue
             if l.kind == "threshold":
                 meta_layers.append({"kind": l.kind, **{k: getattr(l, k) for k in _THRESHOLD_META}})
                 arrays[f"t{i}"] = l.thresholds
@@ -532,6 +630,9 @@ class Accelerator:
                 if kind in ("window", "pool"):
                     layers.append((WindowSpec if kind == "window" else PoolSpec)(**lm))
                     continue
+                if kind == "lab":
+                    layers.append(LabSpec(**lm, taps=z[f"q{i}"], thresholds=z[f"t{i}"], threshold_le=z[f"le{i}"]))
+                    continue
                 if kind == "threshold":
                     layers.append(ThresholdSpec(**lm, thresholds=z[f"t{i}"]).with_resolved_memory_styles())
                     continue
@@ -550,7 +651,7 @@ class Accelerator:
         """(PE, SIMD, ram_style, ram_style_thresholds) per layer, as with_folding takes it (a
         threshold layer: (PE, PE, "auto", its memory style))."""
         return [(l.pe, l.pe, "auto", l.ram_style) if l.kind == "threshold" else
-                (l.pe, l.simd, "auto", "auto") if l.kind in ("window", "pool") else
+                (l.pe, l.simd, "auto", "auto") if l.kind in ("window", "pool", "lab") else
                 (l.pe, l.simd, l.ram_style, l.ram_style_thresholds) for l in self.layers]
 
     def with_folding(self, folding: list[tuple]) -> "Accelerator":
@@ -568,7 +669,7 @@ class Accelerator:
             if l.kind == "window":  # elements per beat: SIMD (FINN's ConvolutionInputGenerator)
                 layers.append(replace(l, simd=f[1]))
                 continue
-            if l.kind == "pool":
+            if l.kind in ("pool", "lab"):
                 layers.append(replace(l, pe=f[0]))
                 continue
             styles = dict(ram_style=f[2], ram_style_thresholds=f[3]) if len(f) > 2 else {}

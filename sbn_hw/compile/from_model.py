@@ -4,7 +4,11 @@ FINN rewrites {0,1} activations (Si-BNN) and {0,1} weights (SiMaN) into XNOR for
 those methods' own hardware (AND-popcount, docs/ENCODINGS.md), every MVAU of FINN's description
 (its shape, folding, memory styles and, for a CNN, the sliding-window and pooling units around it)
 gets its weights, mode and thresholds from the hardened model itself; the compile stage then checks
-the result against QONNX execution of the exported model, every layer, every frame."""
+the result against QONNX execution of the exported model, every layer, every frame.
+
+LAB's K x K binarizer (a depthwise convolution before the sign) has no FINN layer either: FINN lays
+out the model's sign twin (each LABWindow replaced by a batch norm), and every such MVAU then
+emits its integer accumulators into a LAB unit (LabSpec) built from the LABWindow."""
 
 from __future__ import annotations
 
@@ -16,9 +20,11 @@ from brevitas.nn import QuantConv2d, QuantIdentity, QuantLinear
 from torch import nn
 
 from sbn_hw import SbnHwError
-from sbn_hw.compile.accel import INPUT_DTYPES, Accelerator, LayerSpec
+from sbn_hw.compile.accel import INPUT_DTYPES, Accelerator, LabSpec, LayerSpec
 from sbn_hw.compile.bbn import bn_sign_thresholds
-from sbn_hw.harden.brevitas_model import ChannelAffine, UnsignedBinaryActivation, UnsignedBinaryWeight, uses_quantizer
+from sbn_hw.golden.lab import border_classes
+from sbn_hw.harden.brevitas_model import (ChannelAffine, HardenedModel, LABWindow, UnsignedBinaryActivation,
+                                          UnsignedBinaryWeight, uses_quantizer)
 
 WEIGHT_LAYERS = (QuantLinear, QuantConv2d)
 BATCH_NORMS = (nn.BatchNorm1d, nn.BatchNorm2d)
@@ -98,11 +104,105 @@ def has_unsigned_binary(model: nn.Module) -> bool:
                for m in model.modules())
 
 
+def has_lab_window(model: nn.Module) -> bool:
+    """Whether the hardened model has LAB's K x K binarizer, which FINN has no layer for."""
+    return any(isinstance(m, LABWindow) for m in model.modules())
+
+
+def needs_layout_twin(model: nn.Module) -> bool:
+    """Whether FINN must lay out a twin of the model rather than the model itself."""
+    return has_unsigned_binary(model) or has_lab_window(model)
+
+
+def layout_twin(hardened: HardenedModel) -> HardenedModel:
+    """The model with every LABWindow replaced by a batch norm (identity statistics): the same
+    topology with a plain sign activation, which FINN streamlines. Only its layout is used."""
+    layers = [nn.BatchNorm2d(m.taps.shape[0]) if isinstance(m, LABWindow) else m for m in hardened.layers]
+    return HardenedModel(layers, hardened.input_shape).eval()
+
+
+def _weight_layer_windows(model: nn.Module) -> list[LABWindow | None]:
+    """Per weight layer in order, the LABWindow that binarizes its output (None where none does)."""
+    out: list[LABWindow | None] = []
+    for m in model.layers:
+        if isinstance(m, WEIGHT_LAYERS):
+            out.append(None)
+        elif isinstance(m, LABWindow):
+            out[-1] = m
+    return out
+
+
+def lab_unit(name: str, win: LABWindow, mvau: LayerSpec, input_scale: float, first: bool) -> LabSpec:
+    """The LAB unit computing win's bits from the MVAU's integer accumulator acc.
+
+    LABWindow works on a = round(v / step), v the conv's output in QONNX: a = 2*acc - MW for an
+    XNOR layer (v = 2*popcount - MW), a = acc for a first layer on integers x input_scale (which
+    must be the window's step). Its bit is sign(sigma * (S_a + B)) >= 0 with S_a = alpha * S +
+    beta * Q, so S >= ceil((-B - beta*Q) / alpha) for sigma = +1, S <= floor(...) for sigma = -1;
+    B is a float32 constant, so the bounds are exact in float64."""
+    if mvau.mode == "xnor":
+        alpha, beta = 2, -mvau.mw
+        if win.step != 1.0:
+            raise SbnHwError(f"layer {name}: a LAB window with input step {win.step:g} after a bipolar layer")
+    elif mvau.mode == "int":
+        if not (first and np.isclose(win.step, input_scale, rtol=1e-6)):
+            raise SbnHwError(f"layer {name}: the model's LAB window expects inputs in steps of {win.step:g}, the "
+                             f"accelerator's input scale is {input_scale:g}: compile with --input-scale {win.step:g}")
+        alpha, beta = 1, 0
+    else:
+        raise SbnHwError(f"layer {name}: LAB's K x K binarizer after a {mvau.mode} layer is not supported")
+    q = win.taps.numpy().astype(np.int64)
+    offset = win.offset.numpy().astype(np.float64)  # float32 values, exact in float64
+    sigma = win.direction.numpy().reshape(-1)
+    c, h, w = offset.shape
+    k = q.shape[1]
+    if c * h * w != mvau.mh * mvau.vectors:
+        raise SbnHwError(f"layer {name}: the LAB window covers {c}x{h}x{w} values, the MVAU emits {mvau.mh * mvau.vectors}")
+    r = k // 2
+    rows, cols = border_classes(h, k), border_classes(w, k)
+    thresholds = np.zeros((c, k, k), dtype=np.int64)
+    for cy in range(k):
+        for cx in range(k):
+            ys, xs = np.flatnonzero(rows == cy), np.flatnonzero(cols == cx)
+            if not len(ys) or not len(xs):
+                continue  # a class this map has no pixel in
+            y, x = int(ys[0]), int(xs[0])
+            inside = q[:, max(0, r - y):min(k, r + h - y), max(0, r - x):min(k, r + w - x)]
+            q_in = inside.reshape(c, -1).sum(1)
+            bound = (-offset[:, y, x] - beta * q_in) / alpha
+            thresholds[:, cy, cx] = np.where(sigma < 0, np.floor(bound), np.ceil(bound)).clip(-2 ** 62, 2 ** 62)
+    unit = LabSpec(name, h, w, c, k, mvau.pe, *mvau.acc_range, q, thresholds, sigma < 0)
+    lo, hi = unit.sum_range
+    return replace(unit, thresholds=np.clip(thresholds, lo - 1, hi + 1))
+
+
+def lab_description(hardened: nn.Module, finn_accel: Accelerator) -> Accelerator:
+    """FINN's description of the layout twin with a LAB unit after every MVAU the model
+    binarizes with a LABWindow (the MVAU then emits its accumulators)."""
+    windows = _weight_layer_windows(hardened)
+    mvaus = [i for i, l in enumerate(finn_accel.layers) if l.kind == "mvau"]
+    if len(mvaus) != len(windows):
+        raise SbnHwError(f"FINN's description has {len(mvaus)} MVAUs but the model {len(windows)} weight layers")
+    layers, count = [], 0
+    at_window = dict(zip(mvaus, windows))
+    for i, l in enumerate(finn_accel.layers):
+        win = at_window.get(i)
+        if win is None:
+            layers.append(l)
+            continue
+        mvau = replace(l, thresholds=None, threshold_le=None)
+        layers += [mvau, lab_unit(f"LAB_{count}", win, mvau, finn_accel.input_scale, first=i == mvaus[0])]
+        count += 1
+    return replace(finn_accel, layers=tuple(layers))
+
+
 def own_encodings_description(hardened: nn.Module, finn_accel: Accelerator) -> Accelerator | None:
     """For a model with {0,1} activations or weights: FINN's description with every MVAU in the
-    model's own encodings (AND-popcount modes, binary batch norm thresholds, host tail); None when
-    FINN's XNOR form is the model's own. Decided by the model's quantizers, never by the name of
-    the method that trained it."""
+    model's own encodings (AND-popcount modes, binary batch norm thresholds, host tail); for one
+    with LAB's K x K binarizer, LAB units after its MVAUs; None when FINN's description is the
+    model's own. Decided by the model's modules, never by the name of the method that trained it."""
+    if has_lab_window(hardened):
+        return lab_description(hardened, finn_accel)
     if not has_unsigned_binary(hardened):
         return None
     blocks = _blocks(hardened)

@@ -81,6 +81,12 @@ def model_input(x: np.ndarray, pixel_max: int, input_mode: str) -> np.ndarray:
     raise SbnHwError(f"unknown input mode '{input_mode}': choose one of {', '.join(INPUT_MODES)}")
 
 
+def model_input_step(pixel_max: int, input_mode: str) -> float:
+    """The step between the model's input values (model_input): 1/pixel_max for integer pixels,
+    1 for +-1 ones (the hardened model recovers exact integers from it where it must)."""
+    return 1.0 / pixel_max if input_mode == "int8" else 1.0
+
+
 def hardware_input(x: np.ndarray, pixel_max: int, input_mode: str) -> np.ndarray:
     """What the accelerator streams in: the raw integer pixels, or one bit per pixel (1 = +1)."""
     if input_mode == "int8":

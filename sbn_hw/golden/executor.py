@@ -88,6 +88,13 @@ def run_layer(layer: Layer, x: np.ndarray) -> np.ndarray:
         x = np.asarray(x, dtype=np.int64)
         _check_input_range(layer, x)
         return multithreshold(x, layer.thresholds, layer.out_bias)
+    if layer.kind == "lab":  # NHWC frames of integers
+        from sbn_hw.golden.lab import lab_bits
+
+        x = np.asarray(x, dtype=np.int64)
+        _check_input_range(layer, x)
+        img = x.reshape(len(x), layer.ifm_h, layer.ifm_w, layer.channels)
+        return lab_bits(img, layer.taps, layer.thresholds, layer.threshold_le).reshape(len(x), -1)
     if layer.kind in ("window", "pool"):  # NHWC frames
         from sbn_hw.golden.pool import max_pool
         from sbn_hw.golden.window import sliding_window

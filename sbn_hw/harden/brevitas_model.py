@@ -17,7 +17,7 @@ from brevitas.quant import (
 from torch import nn
 
 from sbn_hw.nn import SelfBinarizingActivation, SelfBinarizingWeights
-from sbn_hw.nn.binarizers import LABActivation, SiBNNActivation, SiMaNWeights, STEActivation, STEWeights
+from sbn_hw.nn.binarizers import LABActivation, LABConvActivation, SiBNNActivation, SiMaNWeights, STEActivation, STEWeights
 
 BINARY_WEIGHT_LAYERS = (SelfBinarizingWeights, STEWeights, SiMaNWeights)  # each has binary_weight()
 
@@ -91,6 +91,62 @@ class ChannelAffine(nn.Module):
         return x * self.scale + self.bias
 
 
+def border_class(pos: int, size: int, r: int) -> int:
+    """Which taps of a (2r+1)-wide "same" window are inside a line of `size` at `pos`, as a class
+    0..2r: min(pos, r) + max(0, pos - (size - 1 - r)). Positions with one class have one set of
+    in-bounds taps (r is the middle class, away from both edges)."""
+    return min(pos, r) + max(0, pos - (size - 1 - r))
+
+
+class LABWindow(nn.Module):
+    """LAB's K x K binarizer with the batch norm before it folded in, computed exactly.
+
+    From the conv's output v (integer multiples of `step`: 1 inside the network, 1/pixel_max after
+    a first layer on pixels scaled as the trainer feeds them), a = round(v / step) is the integer
+    accumulator, z = g * a + h the batch norm, and the trained margin is
+    s * sum_k q_k z_(p+k) + e = s * g * (S(p) + B(p)) with S = DWConv(a, q) (integer taps q, zero
+    "same" padding) and B(p) = (h * Q(p) + e / s) / g, Q(p) the sum of the taps inside the map.
+    The output is sign(g) * (S + B) (then a bipolar quantizer): S is an exact integer in float32,
+    and adding the float32 constant B and flipping the sign never changes the sign of the exact
+    sum, so QONNX execution equals the hardware's integer compare (S >= T or S <= T per channel and
+    border class) on every frame, ties included. B depends on p only through the border class."""
+
+    def __init__(self, taps: torch.Tensor, offset: torch.Tensor, direction: torch.Tensor, step: float):
+        super().__init__()
+        self.register_buffer("taps", taps.detach().clone().float())  # (C, K, K) integers
+        self.register_buffer("offset", offset.detach().clone().float())  # (C, H, W): B
+        self.register_buffer("direction", direction.detach().clone().float().reshape(-1, 1, 1))  # (C, 1, 1): +-1
+        self.step = float(step)
+
+    def forward(self, v):
+        a = torch.round(v * (1.0 / self.step))
+        k = self.taps.shape[-1]
+        s = nn.functional.conv2d(a, self.taps.unsqueeze(1), padding=k // 2, groups=self.taps.shape[0])
+        return (s + self.offset) * self.direction
+
+
+def lab_window(bn: nn.modules.batchnorm._BatchNorm, lab: LABConvActivation, map_hw: tuple[int, int],
+               step: float) -> LABWindow:
+    """The exact hardened form of BatchNorm2d -> LABConvActivation on an H x W map (see LABWindow)."""
+    q, s, e = (t.detach().double() for t in lab.margin_kernel())
+    g = bn.weight.detach().double() / torch.sqrt(bn.running_var.double() + bn.eps)
+    h = bn.bias.detach().double() - g * bn.running_mean.double()
+    g = g * step  # z = g * a + h with a the integer accumulator
+    k, (hgt, wid) = q.shape[-1], map_hw
+    r = k // 2
+    inside = torch.zeros(hgt, wid, k, k, dtype=torch.float64)  # which taps of each position's window are in the map
+    for y in range(hgt):
+        for x in range(wid):
+            inside[y, x, max(0, r - y):min(k, r + hgt - y), max(0, r - x):min(k, r + wid - x)] = 1
+    q_in = torch.einsum("yxij,cij->cyx", inside, q)  # Q(p) per channel
+    b = h[:, None, None] * q_in + (e / s)[:, None, None]
+    safe_g = torch.where(g != 0, g, torch.ones_like(g))
+    offset = torch.where(g[:, None, None] != 0, b / safe_g[:, None, None],
+                         torch.where(b >= 0, 1e30, -1e30))  # g = 0: the margin is the constant b
+    direction = torch.where(g < 0, -1.0, 1.0)
+    return LABWindow(q.float(), offset.float(), direction.float(), step)
+
+
 class HardenedModel(nn.Module):
     """The hardened layers in order. A CNN's `input_shape` is (C, H, W): flat (N, C*H*W) input is
     reshaped to NCHW (NCHW input is taken as is, so an NCHW export has no Reshape node)."""
@@ -140,13 +196,48 @@ def _is_conv_activation(mods: list[nn.Module], i: int) -> bool:
     return False
 
 
-def harden(model: nn.Module) -> HardenedModel:
-    """Copy a trained binary MLP or CNN (any method) into Brevitas quant modules (eval mode)."""
+def _map_sizes(model: nn.Module) -> dict[int, tuple[int, int]]:
+    """{index in model.layers: the (H, W) of the NCHW map that layer receives} (empty for an MLP)."""
+    shape = getattr(model, "input_shape", None)
+    if shape is None:
+        return {}
+    sizes, x = {}, torch.zeros(1, *shape)
+    was_training = model.training
+    model.eval()
+    with torch.no_grad():
+        for i, m in enumerate(model.layers):
+            if x.dim() == 4:
+                sizes[i] = (int(x.shape[2]), int(x.shape[3]))
+            x = m(x)
+    model.train(was_training)
+    return sizes
+
+
+def harden(model: nn.Module, input_step: float | None = None) -> HardenedModel:
+    """Copy a trained binary MLP or CNN (any method) into Brevitas quant modules (eval mode).
+
+    input_step: the model input's step (1/pixel_max for pixels scaled as the trainer feeds them,
+    1 for +-1 pixels); needed only by a K x K LAB after the first layer, whose exact hardened form
+    recovers the integer accumulator from it (LABWindow)."""
     mods = list(model.layers)
+    sizes = _map_sizes(model) if any(isinstance(m, LABConvActivation) for m in mods) else {}
     layers: list[nn.Module] = []
+    weight_layers_seen = 0
     for i, m in enumerate(mods):
         nxt = mods[i + 1] if i + 1 < len(mods) else None
+        if isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)) and isinstance(nxt, LABConvActivation):
+            continue  # folded into the LABWindow that follows
+        if isinstance(m, LABConvActivation):
+            step = 1.0
+            if weight_layers_seen == 1:
+                if input_step is None:
+                    raise ValueError("harden: a K x K LAB after the first layer needs input_step (1/pixel_max for "
+                                     "integer pixels, 1 for +-1 pixels)")
+                step = input_step
+            layers += [lab_window(mods[i - 1], m, sizes[i], step), bipolar_activation()]
+            continue
         if isinstance(m, BINARY_WEIGHT_LAYERS):
+            weight_layers_seen += 1
             layers.append(_hardened_weight_layer(m))
         elif isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)):
             # Si-BNN: [BN(x) >= t] == [BN(x) - t + 0.5 > 0.5]: fold the threshold into the BN bias.

@@ -61,7 +61,7 @@ CONV_ZOO: dict[str, ConvTopology] = {
 
 class BinaryCNN(nn.Module):
     def __init__(self, input_shape: tuple[int, int, int], topology: ConvTopology, classes: int, method: str = "sbn",
-                 name: str = "cnn"):
+                 name: str = "cnn", lab_kernel: int = 3):
         super().__init__()
         check_method(method)
         c, h, w = (int(v) for v in input_shape)
@@ -72,6 +72,8 @@ class BinaryCNN(nn.Module):
                 f"choose a model for this image size: {', '.join(CONV_ZOO)}")
         self.input_shape = (c, h, w)
         self.topology, self.classes, self.method = topology, classes, method
+        if lab_kernel < 1 or lab_kernel % 2 == 0:
+            raise SbnHwError(f"--lab-kernel must be an odd size >= 1 (1: the 1x1 form, 3: the paper's 3x3), got {lab_kernel}")
         blocks: list[nn.Module] = []
         first = True
         for item in topology.convs:
@@ -80,7 +82,7 @@ class BinaryCNN(nn.Module):
                 h, w = h // 2, w // 2
                 continue
             blocks += [conv_layer(method, first, c, item, topology.kernel), nn.BatchNorm2d(item),
-                       activation_layer(method, item)]
+                       activation_layer(method, item, lab_kernel)]
             c, h, w = item, h - topology.kernel + 1, w - topology.kernel + 1
             first = False
         blocks.append(nn.Flatten())

@@ -7,8 +7,8 @@ from torch import nn
 
 from sbn_hw import SbnHwError
 from sbn_hw.nn import SelfBinarizingActivation, SelfBinarizingConv2d, SelfBinarizingLinear
-from sbn_hw.nn.binarizers import (LABActivation, SiBNNActivation, SiMaNConv2d, SiMaNLinear, STEActivation, STEConv2d,
-                                  STELinear)
+from sbn_hw.nn.binarizers import (LABActivation, LABConvActivation, SiBNNActivation, SiMaNConv2d, SiMaNLinear,
+                                  STEActivation, STEConv2d, STELinear)
 
 METHODS = ("sbn", "ste", "lab", "sibnn", "siman")
 
@@ -37,8 +37,12 @@ def conv_layer(method: str, first: bool, cin: int, cout: int, kernel: int = 3) -
     return STEConv2d(cin, cout, kernel)
 
 
-def activation_layer(method: str, channels: int) -> nn.Module:
-    """The method's binary activation; per-channel parameters apply to dim 1 ((N, C) or NCHW)."""
+def activation_layer(method: str, channels: int, lab_kernel: int = 1) -> nn.Module:
+    """The method's binary activation; per-channel parameters apply to dim 1 ((N, C) or NCHW).
+    lab_kernel: LAB's depthwise kernel on a conv's feature maps (1: the exact 1x1 form, which is
+    also what fully connected layers use)."""
+    if method == "lab" and lab_kernel > 1:
+        return LABConvActivation(channels, lab_kernel)
     return {
         "sbn": SelfBinarizingActivation,
         "ste": STEActivation,

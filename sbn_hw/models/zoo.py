@@ -51,11 +51,13 @@ def model_input_chw(name: str, in_features: int, image_shape: tuple[int, int] | 
 
 
 def build_model(name: str, in_features: int, classes: int, method: str = "sbn",
-                image_shape: tuple[int, int] | None = None) -> nn.Module:
+                image_shape: tuple[int, int] | None = None, lab_kernel: int = 3) -> nn.Module:
     """A zoo model. `image_shape` (H, W) is for the conv models (the MLPs ignore it): their input is
-    (C, H, W) with C = in_features / (H*W)."""
+    (C, H, W) with C = in_features / (H*W). lab_kernel: LAB's depthwise kernel on conv feature maps
+    (the MLPs and fully connected layers use the 1x1 form)."""
     if name in MODEL_ZOO:
         return BinaryMLP(in_features, MODEL_ZOO[name], classes, method)
     if name in CONV_ZOO:
-        return BinaryCNN(conv_input_shape(name, in_features, image_shape), CONV_ZOO[name], classes, method, name)
+        return BinaryCNN(conv_input_shape(name, in_features, image_shape), CONV_ZOO[name], classes, method, name,
+                         lab_kernel)
     raise SbnHwError(f"unknown model '{name}': choose one of {', '.join(zoo_names())}")

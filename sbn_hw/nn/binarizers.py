@@ -12,6 +12,9 @@
          channel two learned affine outputs o0 = k0*x + c0, o1 = k1*x + c1 and bit = [o1 >= o0],
          with a soft-argmax (softmax over (o0, o1)) surrogate gradient. For 1x1 kernels this is
          exactly a learned per-channel compare: (k1-k0)*x + (c1-c0) >= 0 (docs/ENCODINGS.md).
+         On conv feature maps, the paper's form: the two outputs are K x K depthwise convolutions
+         ("same" zero padding), their difference kernel quantised to small integers per channel so
+         the hardware computes it exactly (LABConvActivation).
 
 Every weight binarizer comes as a linear and a 2-D conv layer (bias-free, valid 3x3 by default);
 every activation works per channel on (N, C) and on NCHW (N, C, H, W) tensors alike.
@@ -197,3 +200,49 @@ class LABActivation(nn.Module):
         soft = torch.softmax(torch.stack([o0, o1], -1) / self.temperature, -1)
         soft = soft[..., 1] - soft[..., 0]  # soft-argmax, as a value in (-1, 1)
         return hard + (soft - soft.detach())
+
+
+def quantize_taps(d: torch.Tensor, tap_bits: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """(C, K, K) float kernels -> (integer taps q in [-(2^(b-1) - 1), 2^(b-1) - 1], per-channel
+    scale s > 0) with d ~ s * q; s = max|d_c| / qmax (1 for an all-zero channel)."""
+    qmax = (1 << (tap_bits - 1)) - 1
+    s = d.detach().abs().flatten(1).amax(1) / qmax
+    s = torch.where(s > 0, s, torch.ones_like(s))
+    q = torch.clamp(torch.round(d.detach() / s[:, None, None]), -qmax, qmax)
+    return q, s
+
+
+class LABConvActivation(nn.Module):
+    """K x K Learnable Activation Binarizer on NCHW maps (Falkena et al.): per channel two outputs
+    o_j = DWConv(x, k_j) + c_j ("same" zero padding) and bit = [o1 >= o0], i.e. the sign of the
+    margin DWConv(x, k1 - k0) + (c1 - c0). The margin kernel is used quantised: s_c * q with
+    integer taps q of `tap_bits` bits and a per-channel scale s_c (straight-through to the float
+    kernels), so sign(margin) = sign(sum q * x + e / s_c) is what the hardware computes with
+    integer taps (harden.LABWindow). Backward: soft-argmax of (o0, o1), i.e. tanh(margin / 2T)."""
+
+    output_encoding = "bipolar"
+
+    def __init__(self, channels: int, kernel: int = 3, tap_bits: int = 4, temperature: float = 1.0):
+        super().__init__()
+        if kernel < 1 or kernel % 2 == 0:
+            raise ValueError(f"LAB kernel must be odd and >= 1, got {kernel}")
+        if tap_bits < 2:
+            raise ValueError(f"LAB taps need at least 2 bits, got {tap_bits}")
+        k0 = torch.zeros(channels, 2, kernel, kernel)
+        k0[:, 0, kernel // 2, kernel // 2], k0[:, 1, kernel // 2, kernel // 2] = -1.0, 1.0  # margin 2x at init
+        self.k = nn.Parameter(k0)
+        self.c = nn.Parameter(torch.zeros(channels, 2))
+        self.kernel, self.tap_bits, self.temperature = kernel, tap_bits, temperature
+
+    def margin_kernel(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(q, s, e): integer taps (C, K, K), per-channel scales (C,), margin bias (C,)."""
+        q, s = quantize_taps(self.k[:, 1] - self.k[:, 0], self.tap_bits)
+        return q, s, self.c[:, 1] - self.c[:, 0]
+
+    def forward(self, x):
+        d = self.k[:, 1] - self.k[:, 0]
+        q, s, e = self.margin_kernel()
+        dq = d + (q * s[:, None, None] - d).detach()  # quantised forward, straight-through backward
+        m = nn.functional.conv2d(x, dq.unsqueeze(1), e, padding=self.kernel // 2, groups=x.shape[1])
+        soft = torch.tanh(m / (2 * self.temperature))
+        return hard_sign(m) + (soft - soft.detach())

@@ -62,10 +62,12 @@ def load_trained(out: Path):
 
     rec = BuildDir(out).record("train", required_by="export")
     ckpt = load_checkpoint(rec["checkpoint"])
-    # A build trained before the hard finish existed has no such key, and ended smooth.
-    cfg = TrainConfig(**{"hard_finish_epochs": 0, **ckpt["config"]})
+    # A build trained before the hard finish existed has no such key, and ended smooth; one
+    # trained before LAB's k x k kernel used the 1x1 form.
+    cfg = TrainConfig(**{"hard_finish_epochs": 0, "lab_kernel": 1, **ckpt["config"]})
     data = load_dataset(cfg.dataset, seed=cfg.seed, data_dir=cfg.data_dir)
-    model = build_model(cfg.model, data.features, data.classes, cfg.method, image_shape=data.image_shape)
+    model = build_model(cfg.model, data.features, data.classes, cfg.method, image_shape=data.image_shape,
+                        lab_kernel=cfg.lab_kernel)
     model.load_state_dict(ckpt["model"])
     return set_final_state(model, cfg).eval(), cfg, data
 
@@ -76,7 +78,7 @@ def load_trained(out: Path):
 def run_export(out: Path) -> dict:
     import torch
 
-    from sbn_hw.data import model_input
+    from sbn_hw.data import model_input, model_input_step
     from sbn_hw.export import export_model, load_onnx
     from sbn_hw.harden import harden
     from sbn_hw.train.trainer import predict_as_trained_and_sign
@@ -90,7 +92,7 @@ def run_export(out: Path) -> dict:
     smooth_pred, sign_pred = predict_as_trained_and_sign(model, x)
     acc_smooth = float((smooth_pred == data.y_test).mean())
     with torch.no_grad():
-        hardened = harden(model)
+        hardened = harden(model, model_input_step(data.pixel_max, cfg.input_mode))
         hard_out = hardened(torch.from_numpy(x)).numpy()
     acc_hard = float((hard_out.argmax(1) == data.y_test).mean())
     if not np.array_equal(hard_out.argmax(1), sign_pred):
@@ -188,8 +190,9 @@ def run_compile(out: Path, onnx: Path | None = None, input_dtype: str | None = N
     # Our own {0,1} CNNs: FINN lays out the bipolar twin export wrote, the model's encodings fill it.
     twin = Path(erec["finn_layout_source"]) if labels is not None and "finn_layout_source" in erec else None
     if twin is not None:
-        console.print(f"[bold]compile[/] {onnx}: FINN 1.6.1 cannot streamline {{0,1}} convolutions, so FINN lays out "
-                      f"the hardware of the model's bipolar twin and the model's own encodings fill its MVAUs "
+        console.print(f"[bold]compile[/] {onnx}: FINN 1.6.1 cannot streamline {{0,1}} convolutions or LAB's K x K "
+                      f"binarizer, so FINN lays out the hardware of the model's bipolar twin and the model's own "
+                      f"encodings fill it "
                       f"(input {input_dtype} x {input_scale:g})")
     else:
         console.print(f"[bold]compile[/] {onnx} with FINN (input {input_dtype} x {input_scale:g})")
@@ -243,7 +246,8 @@ def run_compile(out: Path, onnx: Path | None = None, input_dtype: str | None = N
     ties = f", {len(cmp.tie_frames)} frames with exact ties" if cmp.tie_frames else ""
     console.print(f"  {what} == QONNX execution of {Path(onnx).name} on all {len(x_hw)} frames, every layer{ties}")
     if own is not None:
-        modes = ", ".join(l.mode for l in own.layers if l.kind == "mvau")
+        modes = ", ".join(l.mode if l.kind == "mvau" else f"LAB {l.k}x{l.k}" for l in own.layers
+                          if l.kind in ("mvau", "lab"))
         console.print(f"  own encodings ({modes}); FINN's XNOR graph {finn_vs_qonnx.split(' (')[0]} with QONNX")
 
     d = bd.begin("compile")
@@ -255,7 +259,7 @@ def run_compile(out: Path, onnx: Path | None = None, input_dtype: str | None = N
            "frames_checked_against_finn": int(len(x_hw)), "frames_checked_against_qonnx": int(len(x_hw)),
            "qonnx_check": cmp.as_dict(), "check_inputs": "test set" if labels is not None else "range-covering random",
            "cycles_per_frame_analytic": accel.cycles_per_frame,
-           "encodings_from": "model (binary batch norm)" if own is not None else "FINN",
+           "encodings_from": encodings_source(own),
            "finn_vs_qonnx": finn_vs_qonnx or "agrees",
            "layers": [l.as_record() for l in accel.layers],
            "seconds": time.time() - t0}
@@ -266,18 +270,29 @@ def run_compile(out: Path, onnx: Path | None = None, input_dtype: str | None = N
     return rec
 
 
+def encodings_source(own) -> str:
+    """Where the description's encodings come from, for the compile record."""
+    if own is None:
+        return "FINN"
+    if any(l.kind == "lab" for l in own.layers):
+        return "model (LAB units on FINN's layout)"
+    return "model (binary batch norm)"
+
+
 def export_finn_layout_source(hardened, cfg, export_dir: Path) -> Path | None:
-    """For a CNN with {0,1} activations or weights: its bipolar twin, exported beside the model (same
-    topology; FINN 1.6.1 cannot streamline the {0,1} convolutions themselves), whose FINN layout
-    (sliding windows, pools, MVAU shapes and folding) compile fills with the model's own encodings.
+    """For a CNN FINN cannot streamline as it is (FINN 1.6.1 leaves {0,1} convolutions unlowered and
+    has no layer for LAB's K x K binarizer): its layout twin, exported beside the model (the same
+    topology in bipolar sign form; from_model.layout_twin), whose FINN layout (sliding windows,
+    pools, MVAU shapes and folding) compile fills with the model's own encodings and LAB units.
     None for every other model: FINN compiles the model itself."""
-    from sbn_hw.compile.from_model import has_unsigned_binary
+    from sbn_hw.compile.from_model import has_lab_window, layout_twin, needs_layout_twin
     from sbn_hw.export import export_model
     from sbn_hw.models.zoo import is_conv_model
 
-    if not is_conv_model(cfg.model) or not has_unsigned_binary(hardened):
+    if not is_conv_model(cfg.model) or not needs_layout_twin(hardened):
         return None
-    return export_model(hardened, hardened.input_shape, export_dir / "bipolar_twin.qonnx.onnx", bipolar_twin=True)
+    twin = layout_twin(hardened) if has_lab_window(hardened) else hardened
+    return export_model(twin, hardened.input_shape, export_dir / "bipolar_twin.qonnx.onnx", bipolar_twin=True)
 
 
 def own_encoding_description(out: Path, finn_accel):
@@ -285,8 +300,11 @@ def own_encoding_description(out: Path, finn_accel):
     from sbn_hw.compile.from_model import own_encodings_description
     from sbn_hw.harden import harden
 
-    model, _, _ = load_trained(out)
-    return own_encodings_description(harden(model), finn_accel)  # PE, SIMD and memory styles
+    from sbn_hw.data import model_input_step
+
+    model, cfg, data = load_trained(out)
+    hardened = harden(model, model_input_step(data.pixel_max, cfg.input_mode))
+    return own_encodings_description(hardened, finn_accel)  # PE, SIMD and memory styles
 
 
 # ------------------------------------------------------------------------------------- simulate

@@ -10,14 +10,15 @@ from pathlib import Path
 import numpy as np
 
 from sbn_hw import SbnHwError
-from sbn_hw.compile.accel import Accelerator, Layer, LayerSpec, PoolSpec, ThresholdSpec, WindowSpec
+from sbn_hw.compile.accel import Accelerator, LabSpec, Layer, LayerSpec, PoolSpec, ThresholdSpec, WindowSpec
 from sbn_hw.paths import resource_dir
 
 RTL_LIBRARY = resource_dir("rtl")
 LIBRARY_FILES = ("sbn_mvau.v", "sbn_adder_tree.v", "axis_fifo.v", "axis_dwc.v", "sbn_thresh.v")
 # Library modules only some accelerators instantiate (by layer kind).
-KIND_LIBRARY_FILES = {"window": ("sbn_swu.v",), "pool": ("sbn_maxpool.v",)}
-KIND_MODULES = {"mvau": "sbn_mvau", "threshold": "sbn_thresh", "window": "sbn_swu", "pool": "sbn_maxpool"}
+KIND_LIBRARY_FILES = {"window": ("sbn_swu.v",), "pool": ("sbn_maxpool.v",), "lab": ("sbn_lab.v",)}
+KIND_MODULES = {"mvau": "sbn_mvau", "threshold": "sbn_thresh", "window": "sbn_swu", "pool": "sbn_maxpool",
+                "lab": "sbn_lab"}
 TOP_NAME = "sbn_accel_top"
 RTL_MODES = {"int": 0, "xnor": 1, "and_act": 2, "and_w": 3}  # sbn_mvau's MODE parameter
 
@@ -58,6 +59,35 @@ def input_threshold_words(layer: ThresholdSpec) -> list[str]:
     return _hex_words(bits.reshape(layer.ch_words, pe * nt * tb))
 
 
+def _twos_bits(values: np.ndarray, width: int) -> np.ndarray:
+    """(..., n) integers -> (..., n, width) 0/1, bit b of each value's two's complement at column b."""
+    u = (np.asarray(values, dtype=np.int64) & ((1 << width) - 1)).astype(np.uint64)
+    return ((u[..., None] >> np.arange(width, dtype=np.uint64)) & np.uint64(1)).astype(np.uint8)
+
+
+def lab_tap_words(layer: LabSpec) -> list[str]:
+    """sbn_lab's TAPS_FILE: word g holds, for element j and tap t = ky*K + kx, taps[g*PE + j] at
+    bits [(j*K*K + t)*TAP_BITS +: TAP_BITS]."""
+    q = layer.taps.reshape(layer.ch_words, layer.pe * layer.k * layer.k)
+    return _hex_words(_twos_bits(q, layer.tap_bits).reshape(layer.ch_words, -1))
+
+
+def lab_threshold_words(layer: LabSpec) -> list[str]:
+    """sbn_lab's THRESH_FILE: word g holds per element j an entry of K*K*TH_BITS + 1 bits: the
+    threshold of border class cy*K + cx at [k*TH_BITS +: TH_BITS], then le."""
+    kk, tb = layer.k * layer.k, layer.th_bits
+    t = _twos_bits(layer.thresholds.reshape(layer.channels, kk), tb).reshape(layer.channels, kk * tb)
+    entry = np.concatenate([t, layer.threshold_le.astype(np.uint8)[:, None]], axis=1)
+    return _hex_words(entry.reshape(layer.ch_words, -1))
+
+
+def lab_unit_params(layer: LabSpec, taps_file: str, thresh_file: str) -> dict[str, object]:
+    return {"IN_BITS": layer.in_bits, "IN_SIGNED": int(layer.in_signed), "PE": layer.pe, "C": layer.channels,
+            "IFM_H": layer.ifm_h, "IFM_W": layer.ifm_w, "K": layer.k, "TAP_BITS": layer.tap_bits,
+            "SUM_BITS": layer.sum_bits, "TH_BITS": layer.th_bits, "TAPS_FILE": f'"{taps_file}"',
+            "THRESH_FILE": f'"{thresh_file}"'}
+
+
 def threshold_unit_params(layer: ThresholdSpec, thresh_file: str) -> dict[str, object]:
     layer = layer.with_resolved_memory_styles()
     return {"IN_BITS": layer.in_bits, "IN_SIGNED": int(layer.in_signed), "PE": layer.pe, "CH_WORDS": layer.ch_words,
@@ -81,7 +111,7 @@ def fifo_words(layer: Layer) -> int:
     streaming units, which buffer what they need themselves, one image row, at most a vector's worth."""
     if layer.kind == "mvau":
         return layer.sf
-    if layer.kind in ("window", "pool"):
+    if layer.kind in ("window", "pool", "lab"):
         return min(layer.ifm_w * layer.channels // layer.in_per_beat, 256)
     return min(layer.in_words, 256)
 
@@ -208,7 +238,7 @@ def top_verilog(accel: Accelerator, params: list[dict[str, object]]) -> str:
         if l.kind == "threshold":
             v.append(f"    // {l.name}: thresholds on {l.elements} elements ({l.channels} channel(s) x {l.n_thresholds}), "
                      f"PE={l.pe}, {l.cycles} cycles per frame, memory {p['RAM_STYLE']}")
-        elif l.kind in ("window", "pool"):
+        elif l.kind in ("window", "pool", "lab"):
             v.append(f"    // {l.name}: {l.summary()}")
         else:
             v.append(f"    // {l.name}: {l.mw}x{l.mh}, PE={l.pe}, SIMD={l.simd}, {l.cycles} cycles per frame, "
@@ -243,6 +273,12 @@ def generate_rtl(accel: Accelerator, out_dir: Path, levels_per_stage: int = PIPE
     for i, l in enumerate(accel.layers):
         if l.kind in ("window", "pool"):
             params.append(window_unit_params(l) if l.kind == "window" else pool_unit_params(l))
+            continue
+        if l.kind == "lab":
+            qf, tf = out_dir / f"layer{i}_taps.mem", out_dir / f"layer{i}_thresh.mem"
+            _write_lines(qf, lab_tap_words(l))
+            _write_lines(tf, lab_threshold_words(l))
+            params.append(lab_unit_params(l, qf.name, tf.name))
             continue
         if l.kind == "threshold":
             tf = out_dir / f"layer{i}_thresh.mem"

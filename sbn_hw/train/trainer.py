@@ -66,6 +66,8 @@ class TrainConfig:
     # pixels in each direction (vacated pixels are background, pixel value 0), the shifts drawn
     # from the seeded generator, so a run stays deterministic and resumable. 0: none.
     augment_shift: int = 0
+    # lab on a CNN: the depthwise binarization kernel on conv feature maps (odd; 1: the 1x1 form).
+    lab_kernel: int = 3
 
     def finish_epochs(self) -> int:
         """How many final epochs train the exact sign forward (sbn only)."""
@@ -97,6 +99,9 @@ class TrainConfig:
             raise SbnHwError(f"unknown model '{self.model}': choose one of {', '.join(zoo_names())}")
         if self.augment_shift < 0:
             raise SbnHwError(f"--augment-shift must be >= 0 (pixels), got {self.augment_shift}")
+        if self.lab_kernel < 1 or self.lab_kernel % 2 == 0:
+            raise SbnHwError(f"--lab-kernel must be an odd size >= 1 (1: the 1x1 form, 3: the paper's 3x3), "
+                             f"got {self.lab_kernel}")
         if not 0 <= self.val_fraction < 0.5:
             raise SbnHwError(f"--val-fraction must be in [0, 0.5), got {self.val_fraction}")
 
@@ -243,7 +248,8 @@ def train(cfg: TrainConfig, data: Dataset, on_epoch=None, checkpoint: Path | Non
     # Agreement is watched on the validation split when there is one, else on the training set.
     x_watch, y_watch = (model_input(val[0], data.pixel_max, cfg.input_mode), val[1]) if val else (x_tr, y_tr)
     background = float(model_input(np.zeros((1, 1), np.uint8), data.pixel_max, cfg.input_mode)[0, 0])
-    model = build_model(cfg.model, data.features, data.classes, cfg.method, image_shape=data.image_shape).to(dev)
+    model = build_model(cfg.model, data.features, data.classes, cfg.method, image_shape=data.image_shape,
+                        lab_kernel=cfg.lab_kernel).to(dev)
     # Adam without weight decay: binarized (and SiMaN's) latent weights must not be pulled to 0.
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
     steps_per_epoch = int(np.ceil(len(x_tr) / cfg.batch_size))
@@ -255,7 +261,7 @@ def train(cfg: TrainConfig, data: Dataset, on_epoch=None, checkpoint: Path | Non
     history, step, start_epoch, spent = [], 0, 0, 0.0
     if resume:
         state = load_checkpoint(checkpoint)
-        if {"augment_shift": 0, **state["config"]} != asdict(cfg):  # checkpoints from before augmentation
+        if {"augment_shift": 0, "lab_kernel": 1, **state["config"]} != asdict(cfg):  # checkpoints from before these
             raise SbnHwError("the checkpoint was made with other training settings; resume with the same options or start afresh")
         model.load_state_dict(state["model"])
         opt.load_state_dict(state["optimizer"])

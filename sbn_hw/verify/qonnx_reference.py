@@ -91,10 +91,14 @@ def _stream_order(t: np.ndarray) -> np.ndarray:
 
 
 def quantized_layers(accel, outputs: list[np.ndarray]) -> tuple[list[str], list[np.ndarray]]:
-    """The layers QONNX has a quantizer (or the output) for, with their outputs: threshold units
-    and MVAUs. Sliding windows and pools only move and select quantized values, and the next
+    """The layers QONNX has a quantizer (or the output) for, with their outputs: threshold units,
+    LAB units and MVAUs. Sliding windows and pools only move and select quantized values, and the next
     quantizer holds them to account."""
-    pairs = [(l.name, o) for l, o in zip(accel.layers, outputs) if l.kind in ("threshold", "mvau")]
+    last = len(accel.layers) - 1
+    # A LAB unit's bits are its QONNX quantizer's; the MVAU feeding it emits accumulators, which no
+    # quantizer holds (the LAB unit's bits hold them to account).
+    pairs = [(l.name, o) for i, (l, o) in enumerate(zip(accel.layers, outputs))
+             if l.kind in ("threshold", "lab") or l.kind == "mvau" and (l.has_thresholds or i == last)]
     return [n for n, _ in pairs], [o for _, o in pairs]
 
 

@@ -120,3 +120,32 @@ def test_chain_checks_ranges_and_widths():
     with pytest.raises(SbnHwError, match="emits 3-bit values in"):
         Accelerator((thresh(elements=8, thresholds=[[1, 2, 3, 4]]), layer("MVAU_0", 8, 4)), "UINT3", 1.0,
                     np.ones(4), np.zeros(4))
+
+
+def test_lab_unit_follows_an_integer_mvau_saves_loads_and_folds(tmp_path):
+    from dataclasses import replace
+
+    from sbn_hw.compile.accel import LabSpec
+    from tests.rtl.test_sbn_lab import random_unit
+
+    mvau = replace(layer("MVAU_0", 16, 8, pe=2, simd=4, ), vectors=9, thresholds=None, threshold_le=None)
+    lab = random_unit("LAB_0", 0, 16, 2, 8, 3, 3, 3, 4)
+    a = Accelerator((mvau, lab, layer("MVAU_1", 72, 4, simd=8)), "BIPOLAR", 1.0, np.ones(4), np.zeros(4))
+    b = Accelerator.load(a.with_folding([(2, 4), (4, 4), (1, 8)]).save(tmp_path / "a.npz"))
+    got = b.layers[1]
+    assert isinstance(got, LabSpec) and got.pe == 4 and got.k == 3
+    assert np.array_equal(got.taps, lab.taps) and np.array_equal(got.thresholds, lab.thresholds)
+    assert np.array_equal(got.threshold_le, lab.threshold_le)
+    with pytest.raises(SbnHwError, match="no thresholds but is not the last layer"):  # only a LAB unit may follow
+        Accelerator((mvau, layer("MVAU_1", 72, 4, simd=8)), "BIPOLAR", 1.0, np.ones(4), np.zeros(4))
+
+
+@pytest.mark.parametrize("kw,msg", [(dict(k=2), "odd"), (dict(pe=3), "does not divide"),
+                                    (dict(threshold_le=np.zeros(3, bool)), "threshold_le have shape")])
+def test_lab_unit_checks_its_shape(kw, msg):
+    from dataclasses import replace
+
+    from tests.rtl.test_sbn_lab import random_unit
+
+    with pytest.raises(SbnHwError, match=msg):
+        replace(random_unit("LAB_0", 0, 16, 2, 8, 3, 3, 3, 4), **kw)

@@ -41,7 +41,8 @@ def test_finn_streamlines_a_bipolar_cnn(tmp_path, method):
     from qonnx.core.onnx_exec import execute_onnx
 
     torch.manual_seed(0)
-    hardened = harden(randomize(build_model("digits-cnn", 64, 10, method, image_shape=(8, 8))))
+    # lab in its 1x1 form, which FINN streamlines itself (the K x K form: from_model.layout_twin)
+    hardened = harden(randomize(build_model("digits-cnn", 64, 10, method, image_shape=(8, 8), lab_kernel=1)))
     exported = load_onnx(export_model(hardened, (1, 8, 8), tmp_path / "m.onnx"))
     streamlined = finn_streamline(load_onnx(tmp_path / "m.onnx"))
     ops = [n.op_type for n in streamlined.graph.node]

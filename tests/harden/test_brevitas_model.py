@@ -7,10 +7,10 @@ from brevitas.nn import QuantConv2d, QuantIdentity, QuantLinear
 from torch import nn
 
 from sbn_hw.harden import HardenedModel, harden
-from sbn_hw.harden.brevitas_model import UnsignedBinaryWeight, uses_quantizer
+from sbn_hw.harden.brevitas_model import LABWindow, UnsignedBinaryWeight, uses_quantizer
 from sbn_hw.models import METHODS, build_model
 from sbn_hw.nn import set_hard
-from sbn_hw.nn.binarizers import LABActivation, SiBNNActivation
+from sbn_hw.nn.binarizers import LABActivation, LABConvActivation, SiBNNActivation
 
 
 def randomize(model: nn.Module, seed: int = 0) -> nn.Module:
@@ -30,7 +30,7 @@ def randomize(model: nn.Module, seed: int = 0) -> nn.Module:
             m.reset_running_stats()
             m.momentum = None  # cumulative average: one batch gives its own statistics
         for m in model.modules():
-            if isinstance(m, LABActivation):
+            if isinstance(m, (LABActivation, LABConvActivation)):
                 m.k.copy_(t(rng.uniform(-2, 2, m.k.shape)))
                 m.c.copy_(t(rng.uniform(-1, 1, m.c.shape)))
             elif isinstance(m, SiBNNActivation):
@@ -54,7 +54,7 @@ def test_hardened_equals_hard_mode_bit_for_bit(method, name, features, shape):
     torch.manual_seed(1)
     model = randomize(build_model(name, features, 10, method, image_shape=shape))
     set_hard(model, True)
-    hardened = harden(model)
+    hardened = harden(model, 1 / 16)  # the frames' step (a K x K LAB after the first layer needs it)
     x = frames(64, features)
     with torch.no_grad():
         want, got = model(x), hardened(x)
@@ -66,11 +66,13 @@ def test_hardened_equals_hard_mode_bit_for_bit(method, name, features, shape):
 @pytest.mark.parametrize("method", METHODS)
 def test_hardened_cnn_structure(method):
     model = randomize(build_model("digits-cnn", 64, 10, method, image_shape=(8, 8)))
-    hardened = harden(model)
+    hardened = harden(model, 1 / 16)
     assert isinstance(hardened, HardenedModel) and hardened.input_shape == (1, 8, 8)
     kinds = [type(m) for m in hardened.layers]
     assert kinds.count(QuantConv2d) == 2 and kinds.count(QuantLinear) == 2
-    assert kinds.count(nn.BatchNorm2d) == 2 and kinds.count(nn.BatchNorm1d) == 2
+    # LAB's K x K binarizer takes the conv's batch norm into its exact form (LABWindow)
+    assert kinds.count(nn.BatchNorm2d) == (0 if method == "lab" else 2) and kinds.count(nn.BatchNorm1d) == 2
+    assert kinds.count(LABWindow) == (2 if method == "lab" else 0)
     assert kinds.count(nn.MaxPool2d) == 1 and kinds.count(nn.Flatten) == 1
     assert kinds.index(nn.Flatten) == kinds.index(nn.MaxPool2d) + 1
     assert kinds.count(QuantIdentity) == 3
@@ -93,3 +95,19 @@ def test_unknown_layer_is_refused():
     model.layers.insert(3, nn.Dropout())
     with pytest.raises(TypeError, match="cannot harden layer Dropout"):
         harden(model)
+
+
+def test_lab_cnn_hardens_exactly_and_needs_the_input_step():
+    """K x K LAB after an integer first layer: the hardened model recovers the integer accumulator
+    from the input's step, so it predicts what the trained model does; without the step it refuses."""
+    from sbn_hw.harden.brevitas_model import LABWindow
+    from tests.compile.test_from_model import random_lab_cnn
+
+    model = random_lab_cnn(seed=2)
+    with pytest.raises(ValueError, match="input_step"):
+        harden(model)
+    hardened = harden(model, 1 / 16)
+    assert sum(isinstance(m, LABWindow) for m in hardened.modules()) == 2
+    x = torch.randint(0, 17, (300, 64)).float() / 16
+    with torch.no_grad():
+        assert torch.equal(model(x).argmax(1), hardened(x).argmax(1))

@@ -6,7 +6,8 @@ from torch import nn
 
 from sbn_hw.models import CONV_ZOO, METHODS, BinaryCNN, build_model
 from sbn_hw.nn import SelfBinarizingActivation, SelfBinarizingConv2d
-from sbn_hw.nn.binarizers import LABActivation, SiBNNActivation, SiMaNConv2d, SiMaNLinear, STEActivation, STEConv2d
+from sbn_hw.nn.binarizers import (LABActivation, LABConvActivation, SiBNNActivation, SiMaNConv2d, SiMaNLinear,
+                                  STEActivation, STEConv2d)
 
 
 def _shapes(model, x):
@@ -50,9 +51,13 @@ def test_layers_per_method(method):
     # the first conv sees integer pixels and keeps +-1 weights (SiMaN too), like the MLPs' first layer
     assert type(convs[0]) is (SelfBinarizingConv2d if method == "sbn" else STEConv2d)
     assert all(type(c) is want_conv for c in convs[1:])
-    act = {"sbn": SelfBinarizingActivation, "lab": LABActivation, "sibnn": SiBNNActivation}.get(method, STEActivation)
+    act = {"sbn": SelfBinarizingActivation, "lab": (LABConvActivation, LABActivation),
+           "sibnn": SiBNNActivation}.get(method, STEActivation)
     acts = [m for m in model.modules() if isinstance(m, act)]
     assert len(acts) == 3
+    if method == "lab":  # the paper's 3x3 kernel on both conv maps, the 1x1 form on the dense layer
+        assert [type(a) for a in acts] == [LABConvActivation, LABConvActivation, LABActivation]
+        assert [a.kernel for a in acts[:2]] == [3, 3]
     if method in ("lab", "sibnn"):  # per-channel parameters sized by the channels they act on
         sizes = [(a.k if method == "lab" else a.threshold).shape[0] for a in acts]
         assert sizes == [16, 32, 64]
@@ -76,3 +81,13 @@ def test_features_are_channel_major():
     model.layers[0].register_forward_hook(lambda m, inp, out: seen.update(x=inp[0]))  # returns None
     model(torch.arange(192.0).reshape(1, 192))
     assert seen["x"][0, 1, 0, 0] == 64 and seen["x"][0, 0, 1, 0] == 8
+
+
+def test_lab_kernel_one_is_the_1x1_form_and_even_kernels_are_refused():
+    from sbn_hw import SbnHwError
+
+    model = build_model("digits-cnn", 64, 10, "lab", image_shape=(8, 8), lab_kernel=1)
+    assert not any(isinstance(m, LABConvActivation) for m in model.modules())
+    assert sum(isinstance(m, LABActivation) for m in model.modules()) == 3
+    with pytest.raises(SbnHwError, match="--lab-kernel must be an odd size"):
+        build_model("digits-cnn", 64, 10, "lab", image_shape=(8, 8), lab_kernel=2)

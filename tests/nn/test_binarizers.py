@@ -1,5 +1,6 @@
 """Forward semantics of each method's binarizers."""
 
+import pytest
 import torch
 
 from sbn_hw.nn.binarizers import LABActivation, SiBNNActivation, SiMaNLinear, STEActivation, STELinear, siman_bits
@@ -128,3 +129,34 @@ def test_lab_nchw_gradients_reach_each_channel():
     x = torch.randn(3, 2, 4, 4, requires_grad=True)
     lab(x).sum().backward()
     assert lab.k.grad.shape == (2, 2) and (lab.k.grad != 0).all() and x.grad.shape == x.shape
+
+
+def test_lab_conv_binarizer_is_the_sign_of_its_quantised_depthwise_margin():
+    import numpy as np
+
+    from sbn_hw.golden.lab import depthwise_sum
+    from sbn_hw.nn.binarizers import LABConvActivation
+
+    torch.manual_seed(0)
+    lab = LABConvActivation(4, kernel=3, tap_bits=4)
+    with torch.no_grad():
+        lab.k.normal_()
+        lab.c.normal_()
+    q, s, e = lab.margin_kernel()
+    assert q.abs().max() <= 7 and torch.equal(q, q.round()) and (s > 0).all()
+    # On integer maps the bit is sign(sum q * x + e / s): the golden model's integer window sum.
+    x = torch.randint(-5, 6, (3, 4, 6, 6)).float()
+    got = lab(x)
+    window = depthwise_sum(x.numpy().transpose(0, 2, 3, 1).astype(np.int64), q.numpy().astype(np.int64))
+    want = np.where(window + (e / s).detach().numpy() >= 0, 1.0, -1.0).transpose(0, 3, 1, 2)
+    assert np.array_equal(got.detach().numpy(), want)
+    got.sum().backward()  # the soft-argmax surrogate reaches both kernels and biases
+    assert lab.k.grad.abs().sum() > 0 and lab.c.grad.abs().sum() > 0
+
+
+@pytest.mark.parametrize("kernel,tap_bits", [(2, 4), (0, 4), (3, 1)])
+def test_lab_conv_binarizer_refuses_bad_sizes(kernel, tap_bits):
+    from sbn_hw.nn.binarizers import LABConvActivation
+
+    with pytest.raises(ValueError):
+        LABConvActivation(4, kernel, tap_bits)

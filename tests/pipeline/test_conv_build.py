@@ -23,10 +23,15 @@ def test_every_method_builds_a_cnn_bit_exact_in_rtl(tmp_path, monkeypatch, metho
     cli(["simulate", "--out", out, "--max-frames", "12"], monkeypatch)
     comp = json.loads((out / "compile" / "stage.json").read_text())
     kinds = [l["kind"] for l in comp["layers"]]
-    assert kinds == ["window", "mvau", "window", "mvau", "pool", "mvau", "mvau"]
+    if method == "lab":  # the K x K binarizer after each conv: a LAB unit on the MVAU's accumulators
+        assert kinds == ["window", "mvau", "lab", "window", "mvau", "lab", "pool", "mvau", "mvau"]
+        assert [l["k"] for l in comp["layers"] if l["kind"] == "lab"] == [3, 3]
+    else:
+        assert kinds == ["window", "mvau", "window", "mvau", "pool", "mvau", "mvau"]
     modes = [l["mode"] for l in comp["layers"] if l["kind"] == "mvau"]
     assert modes == ["int"] + [HIDDEN_MODE[method]] * 3
-    assert comp["encodings_from"] == ("model (binary batch norm)" if method in ("sibnn", "siman") else "FINN")
+    assert comp["encodings_from"] == {"sibnn": "model (binary batch norm)", "siman": "model (binary batch norm)",
+                                      "lab": "model (LAB units on FINN's layout)"}.get(method, "FINN")
     exp = json.loads((out / "export" / "stage.json").read_text())
     assert comp["accuracy_golden"] == exp["accuracy_hardened"]  # the description is the hardened model
     sim = json.loads((out / "simulate" / "stage.json").read_text())
