@@ -511,7 +511,19 @@ class LabSpec:
     in_signed = property(lambda self: self.in_min < 0)
     out_bits, out_signed, out_range = 1, False, (0, 1)
     in_elems = out_elems = property(lambda self: self.ifm_h * self.ifm_w * self.channels)
-    in_words = out_words = cycles = property(lambda self: self.in_elems // self.pe)  # one beat per cycle
+    in_words = out_words = property(lambda self: self.in_elems // self.pe)
+
+    @property
+    def lag(self) -> int:
+        """Beats between a beat's arrival and its output (the window's half: R rows and R pixels)."""
+        r = self.k // 2
+        return (r * self.ifm_w + r) * self.ch_words
+
+    @property
+    def cycles(self) -> int:
+        """At most one beat per cycle, plus `lag` empty shifts when the next frame is late to finish
+        this one's last windows (frames back to back take in_words; rtl/sbn_lab.v)."""
+        return self.in_words + self.lag
 
     def summary(self) -> str:
         return (f"LAB {self.k}x{self.k} over {self.ifm_h}x{self.ifm_w}x{self.channels} integers -> bits, "

@@ -22,6 +22,7 @@ from torch import nn
 from sbn_hw import SbnHwError
 from sbn_hw.compile.accel import INPUT_DTYPES, Accelerator, LabSpec, LayerSpec
 from sbn_hw.compile.bbn import bn_sign_thresholds
+from sbn_hw.compile.folding import divisors, streams_compatible
 from sbn_hw.golden.lab import border_classes
 from sbn_hw.harden.brevitas_model import (ChannelAffine, HardenedModel, LABWindow, UnsignedBinaryActivation,
                                           UnsignedBinaryWeight, uses_quantizer)
@@ -193,7 +194,24 @@ def lab_description(hardened: nn.Module, finn_accel: Accelerator) -> Accelerator
         mvau = replace(l, thresholds=None, threshold_le=None)
         layers += [mvau, lab_unit(f"LAB_{count}", win, mvau, finn_accel.input_scale, first=i == mvaus[0])]
         count += 1
-    return replace(finn_accel, layers=tuple(layers))
+    return replace(finn_accel, layers=tuple(fold_lab_units(layers)))
+
+
+def fold_lab_units(layers: list) -> list:
+    """Each LAB unit with the fewest lanes that never make it the slowest layer (counting the
+    empty shifts of a frame whose successor is late): its K*K multipliers per lane are its cost,
+    and an MVAU that reads its window in several beats (SIMD < MW) would leave it idle most cycles
+    at the MVAU's PE. Its lanes stay stream-compatible with both neighbours (one divides the other)."""
+    slowest = max(l.cycles for l in layers if l.kind != "lab")
+    out = list(layers)
+    for i, l in enumerate(out):
+        if l.kind != "lab":
+            continue
+        sides = [out[i - 1].out_per_beat] + ([out[i + 1].in_per_beat] if i + 1 < len(out) else [])
+        fits = [d for d in divisors(l.channels) if all(streams_compatible(d, n) for n in sides)]
+        fast_enough = [d for d in fits if replace(l, pe=d).cycles <= slowest]
+        out[i] = replace(l, pe=min(fast_enough) if fast_enough else max(fits))
+    return out
 
 
 def own_encodings_description(hardened: nn.Module, finn_accel: Accelerator) -> Accelerator | None:

@@ -76,6 +76,10 @@ def test_lab_units_on_finn_layout_equal_qonnx_of_the_model(tmp_path):
     accel = own_encodings_description(hardened, compile_qonnx(twin, "UINT5", 1 / 16).accel)
     assert [l.kind for l in accel.layers] == ["window", "mvau", "lab", "window", "mvau", "lab", "pool", "mvau", "mvau"]
     assert not accel.layers[1].has_thresholds and not accel.layers[4].has_thresholds
+    # LAB units get the fewest lanes that keep them off the critical path, not their MVAU's PE
+    labs = [accel.layers[2], accel.layers[5]]
+    assert all(l.cycles <= max(m.cycles for m in accel.layers if m.kind != "lab") for l in labs)
+    assert labs[1].pe < accel.layers[4].pe
     x = np.random.default_rng(1).integers(0, 17, (40, 64))
     golden = run_accelerator(accel, x)
     trace = trace_qonnx(load_onnx(path), x.astype(np.float32) / 16)
