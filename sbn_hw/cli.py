@@ -207,15 +207,19 @@ def compile_cmd(out, onnx, input_dtype, input_scale, folding, target_cycles):
               help="A .npy of inputs as your model takes them (N x features) [default: the build's test set].")
 @click.option("--outputs", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write the accelerator's outputs (host scale/bias applied) to this .npy.")
+@click.option("--layer", default=None, help="Simulate this layer alone (a name from the compile output, e.g. "
+                                            "MVAU_1), fed its input as the golden model computes it.")
+@click.option("--waves", is_flag=True, help="Write a VCD of the run (for GTKWave or Surfer); keep --max-frames small.")
 @_sim_options
-def simulate(out, inputs, outputs, stall, max_frames):
+def simulate(out, inputs, outputs, layer, waves, stall, max_frames):
     """Run the RTL under Verilator with random backpressure; every output bit vs the golden model.
 
     With --inputs, your frames are also held to QONNX execution of the source model; that run is
-    recorded in <out>/simulate-inputs/ and leaves the build's own verification alone."""
+    recorded in <out>/simulate-inputs/ and leaves the build's own verification alone. --layer runs
+    one layer alone (recorded in <out>/simulate-layer/)."""
     from sbn_hw.pipeline.stages import run_simulate
 
-    run_simulate(out, inputs, outputs, stall=stall, max_frames=max_frames)
+    run_simulate(out, inputs, outputs, stall=stall, max_frames=max_frames, layer=layer, waves=waves)
 
 
 @cli.command()

@@ -457,8 +457,8 @@ class LabSpec:
     has_thresholds = True
 
     def __post_init__(self):
-        if self.k < 1 or self.k % 2 == 0:
-            raise SbnHwError(f"layer {self.name}: LAB kernel must be odd and >= 1, got {self.k}")
+        if self.k < 1 or self.k % 2 == 0 or self.k > 15:
+            raise SbnHwError(f"layer {self.name}: LAB kernel must be odd, from 1 to 15 (rtl/sbn_lab.v), got {self.k}")
         for what, v in (("map height", self.ifm_h), ("map width", self.ifm_w), ("channels", self.channels)):
             if v < 1:
                 raise SbnHwError(f"layer {self.name}: {what} must be >= 1, got {v}")
@@ -487,7 +487,7 @@ class LabSpec:
     @property
     def sum_bits(self) -> int:
         lo, hi = self.sum_range
-        return bits_for_range(min(lo, -1), hi)[0]
+        return max(2, bits_for_range(min(lo, -1), hi)[0])
 
     @property
     def th_bits(self) -> int:

@@ -161,6 +161,8 @@ def lab_unit(name: str, win: LABWindow, mvau: LayerSpec, input_scale: float, fir
         raise SbnHwError(f"layer {name}: the LAB window covers {c}x{h}x{w} values, the MVAU emits {mvau.mh * mvau.vectors}")
     r = k // 2
     rows, cols = border_classes(h, k), border_classes(w, k)
+    # Thresholds beyond the reach of S change nothing: clamp them to one past it, as LabSpec needs.
+    reach = int(np.abs(q).reshape(c, -1).sum(1).max(initial=0)) * max(abs(v) for v in mvau.acc_range)
     thresholds = np.zeros((c, k, k), dtype=np.int64)
     for cy in range(k):
         for cx in range(k):
@@ -169,12 +171,26 @@ def lab_unit(name: str, win: LABWindow, mvau: LayerSpec, input_scale: float, fir
                 continue  # a class this map has no pixel in
             y, x = int(ys[0]), int(xs[0])
             inside = q[:, max(0, r - y):min(k, r + h - y), max(0, r - x):min(k, r + w - x)]
-            q_in = inside.reshape(c, -1).sum(1)
-            bound = (-offset[:, y, x] - beta * q_in) / alpha
-            thresholds[:, cy, cx] = np.where(sigma < 0, np.floor(bound), np.ceil(bound)).clip(-2 ** 62, 2 ** 62)
-    unit = LabSpec(name, h, w, c, k, mvau.pe, *mvau.acc_range, q, thresholds, sigma < 0)
-    lo, hi = unit.sum_range
-    return replace(unit, thresholds=np.clip(thresholds, lo - 1, hi + 1))
+            n = -beta * inside.reshape(c, -1).sum(1)  # integers
+            for ch in range(c):
+                thresholds[ch, cy, cx] = class_threshold(int(n[ch]), float(offset[ch, y, x]), alpha, sigma[ch] < 0,
+                                                         reach)
+    return LabSpec(name, h, w, c, k, mvau.pe, *mvau.acc_range, q, thresholds, sigma < 0)
+
+
+def class_threshold(n: int, offset: float, alpha: int, le: bool, reach: int) -> int:
+    """The integer T with [alpha*S + offset >= n] == [S >= T] (or <=, le) for every integer S, clamped
+    to [-reach - 1, reach + 1]. alpha*S and n are integers, so alpha*S >= n - offset is
+    alpha*S >= n + ceil(-offset): only integers are divided (no float rounding near a bound)."""
+    if not np.isfinite(offset) or abs(offset) > alpha * reach + abs(n) + 1:
+        # Beyond any S: a positive offset makes >= always and <= never true, a negative one the
+        # reverse; both are the bound below (resp. above) every S.
+        return -reach - 1 if offset > 0 else reach + 1
+    if le:
+        t = (n + int(np.floor(-offset))) // alpha
+    else:
+        t = -((-(n + int(np.ceil(-offset)))) // alpha)
+    return int(min(max(t, -reach - 1), reach + 1))
 
 
 def lab_description(hardened: nn.Module, finn_accel: Accelerator) -> Accelerator:
@@ -192,6 +208,10 @@ def lab_description(hardened: nn.Module, finn_accel: Accelerator) -> Accelerator
             layers.append(l)
             continue
         mvau = replace(l, thresholds=None, threshold_le=None)
+        before = finn_accel.layers[i - 1] if i > 0 else None
+        if before is not None and before.kind == "window" and before.ofm != tuple(win.offset.shape[1:]):
+            raise SbnHwError(f"layer {l.name}: the model's LAB window is {tuple(win.offset.shape[1:])}, FINN's "
+                             f"sliding window makes a {before.ofm} map")
         layers += [mvau, lab_unit(f"LAB_{count}", win, mvau, finn_accel.input_scale, first=i == mvaus[0])]
         count += 1
     return replace(finn_accel, layers=tuple(fold_lab_units(layers)))

@@ -141,8 +141,10 @@ def lab_window(bn: nn.modules.batchnorm._BatchNorm, lab: LABConvActivation, map_
     q_in = torch.einsum("yxij,cij->cyx", inside, q)  # Q(p) per channel
     b = h[:, None, None] * q_in + (e / s)[:, None, None]
     safe_g = torch.where(g != 0, g, torch.ones_like(g))
+    # g = 0: the margin is the constant b; any offset beyond every window sum acts the same, and a
+    # finite one keeps float32 away from inf.
     offset = torch.where(g[:, None, None] != 0, b / safe_g[:, None, None],
-                         torch.where(b >= 0, 1e30, -1e30))  # g = 0: the margin is the constant b
+                         torch.where(b >= 0, 1e30, -1e30)).clamp(-1e30, 1e30)
     direction = torch.where(g < 0, -1.0, 1.0)
     return LABWindow(q.float(), offset.float(), direction.float(), step)
 

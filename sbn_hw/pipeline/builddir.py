@@ -18,7 +18,7 @@ STAGES = ("train", "export", "compile", "simulate", "synth")
 # Runs that are not part of the chain but depend on a stage: a user's `simulate --inputs`, the
 # board flows of `sbn-hw bitstream`, the HLS C simulation of `sbn-hw hls`, the driver runs of
 # `sbn-hw run` and the board package of `sbn-hw deploy`.
-SIDE_RUNS = {"simulate-inputs": "compile", "bitstream": "compile", "hls": "compile", "run": "compile",
+SIDE_RUNS = {"simulate-inputs": "compile", "simulate-layer": "compile", "bitstream": "compile", "hls": "compile", "run": "compile",
              "deploy": "bitstream"}  # deploy packs the bitstream when there is one
 REPORT_FILES = ("report.json", "report.md")
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import numpy as np
@@ -167,7 +167,8 @@ def run_compile(out: Path, onnx: Path | None = None, input_dtype: str | None = N
     from sbn_hw.golden import compare_layer_outputs, run_accelerator
     from sbn_hw.golden.executor import host_scores
     from sbn_hw.verify.inputs import hw_inputs_to_user, range_covering_inputs
-    from sbn_hw.verify.qonnx_reference import QonnxTrace, compare_with_qonnx, quantized_layers, trace_qonnx
+    from sbn_hw.verify.qonnx_reference import (QonnxTrace, compare_with_qonnx, exact_layers, quantized_layers,
+                                               trace_qonnx)
 
     t0 = time.time()
     bd = BuildDir(out)
@@ -226,7 +227,8 @@ def run_compile(out: Path, onnx: Path | None = None, input_dtype: str | None = N
             finn_vs_qonnx = "not compared (FINN compiled the model's bipolar twin, for its layout only)"
         else:
             try:
-                compare_with_qonnx(*quantized_layers(accel, golden), host_scores(accel, golden[-1]), trace, "FINN's graph")
+                compare_with_qonnx(*quantized_layers(accel, golden), host_scores(accel, golden[-1]), trace, "FINN's graph",
+                                   exact_layers(accel))
                 finn_vs_qonnx = "agrees"
             except SbnHwError as e:
                 finn_vs_qonnx = f"differs ({e})"
@@ -235,7 +237,8 @@ def run_compile(out: Path, onnx: Path | None = None, input_dtype: str | None = N
     # 3. The accelerator == QONNX execution of the source file, every layer, every frame.
     what = "the accelerator" if own is not None else "FINN's graph"
     try:
-        cmp = compare_with_qonnx(*quantized_layers(accel, golden), host_scores(accel, golden[-1]), trace, what)
+        cmp = compare_with_qonnx(*quantized_layers(accel, golden), host_scores(accel, golden[-1]), trace, what,
+                                 exact_layers(accel))
     except SbnHwError as e:
         if labels is not None:
             raise
@@ -320,19 +323,42 @@ def check_simulate_arguments(stall: float, max_frames: int | None) -> None:
         raise SbnHwError(f"--max-frames must be at least 1, got {max_frames}")
 
 
+def layer_index(accel, name: str) -> int:
+    names = [l.name for l in accel.layers]
+    if name not in names:
+        raise SbnHwError(f"--layer {name}: this build has no such layer; its layers are {', '.join(names)}")
+    return names.index(name)
+
+
+def one_layer(accel, name: str, x_hw: np.ndarray):
+    """(the accelerator of layer `name` alone, that layer's input frames from the golden model)."""
+    from sbn_hw.compile.accel import Accelerator
+    from sbn_hw.golden import run_accelerator
+
+    i = layer_index(accel, name)
+    x = x_hw if i == 0 else run_accelerator(replace(accel, layers=accel.layers[:i], input_chw=accel.input_chw), x_hw)[-1]
+    width = accel.layers[i].out_elems
+    alone = Accelerator((accel.layers[i],), accel.input_dtype, accel.input_scale, np.ones(width), np.zeros(width),
+                        f"{accel.name}_{name}")
+    return alone, x
+
+
 def run_simulate(out: Path, inputs: Path | None = None, outputs: Path | None = None, seed: int = 0,
-                 stall: float = 0.3, max_frames: int | None = None) -> dict:
+                 stall: float = 0.3, max_frames: int | None = None, layer: str | None = None,
+                 waves: bool = False) -> dict:
     """The RTL under Verilator, every frame and every layer against the golden model.
 
     Without `inputs`: the build's own test set, recorded as the `simulate` stage. With `inputs`: a
     user's frames, held also to QONNX execution of the source file and recorded apart
-    (`simulate-inputs/`), so a user's run never replaces the build's own verification."""
+    (`simulate-inputs/`), so a user's run never replaces the build's own verification.
+    `layer`: that layer alone, fed its input as the golden model computes it from the frames
+    (recorded in `simulate-layer/`). `waves`: a VCD of the whole run in the stage's folder."""
     from sbn_hw.compile.accel import Accelerator
     from sbn_hw.export import load_onnx
     from sbn_hw.golden.executor import host_scores
     from sbn_hw.verify.accelerator import simulate
     from sbn_hw.verify.inputs import load_user_inputs, user_inputs_to_hw
-    from sbn_hw.verify.qonnx_reference import compare_with_qonnx, quantized_layers, trace_qonnx
+    from sbn_hw.verify.qonnx_reference import compare_with_qonnx, exact_layers, quantized_layers, trace_qonnx
 
     check_simulate_arguments(stall, max_frames)
     bd = BuildDir(out)
@@ -341,6 +367,10 @@ def run_simulate(out: Path, inputs: Path | None = None, outputs: Path | None = N
     labels, x_user = None, None
     if outputs is not None and inputs is None:
         raise SbnHwError("--outputs needs --inputs (the test-set run records its results in the build directory)")
+    if layer is not None and outputs is not None:
+        raise SbnHwError("--outputs is for whole-accelerator runs: drop --layer or --outputs")
+    if layer is not None:
+        layer_index(accel, layer)  # a wrong name is refused before any work
     if inputs is not None:
         x_user = load_user_inputs(inputs)
         x_hw = user_inputs_to_hw(x_user, accel.input_dtype, accel.input_scale, accel.in_features, accel.input_chw)
@@ -349,13 +379,15 @@ def run_simulate(out: Path, inputs: Path | None = None, outputs: Path | None = N
     if max_frames:
         x_hw = x_hw[:max_frames]
         labels = labels[:max_frames] if labels is not None else None
+    if layer is not None:
+        return simulate_one_layer(bd, accel, layer, x_hw, seed, stall, waves)
     stage = "simulate" if inputs is None else "simulate-inputs"
     d = bd.begin(stage)
     console.print(f"[bold]simulate[/] {len(x_hw)} frames through the RTL (Verilator + cocotb), random stalls "
                   f"{stall:.0%} on input and output; every layer checked against the golden model")
     console.print("  building the simulator (Verilator), then measuring throughput without stalls, then the checked run")
     with counted_progress("checked frames (every layer)", len(x_hw)) as report:
-        r = simulate(accel, x_hw, d, seed=seed, in_stall=stall, out_stall=stall, progress=report)
+        r = simulate(accel, x_hw, d, seed=seed, in_stall=stall, out_stall=stall, progress=report, waves=waves)
     analytic = accel.cycles_per_frame
     fps = UNTIMED_CLOCK_MHZ * 1e6 / r.cycles_per_frame
     rec = {"frames_simulated": r.frames, "mismatches": r.mismatch_count, "cycles_per_frame_measured": r.cycles_per_frame,
@@ -365,6 +397,9 @@ def run_simulate(out: Path, inputs: Path | None = None, outputs: Path | None = N
                   f"(analytic {analytic}); {fps:,.0f} frames/s = cycles per frame x {UNTIMED_CLOCK_MHZ} MHz, timing not checked")
     if abs(r.cycles_per_frame - analytic) > 0.05 * analytic:
         console.print("  [yellow]warning[/]: measured cycles per frame is not within 5% of the analytic bound")
+    if r.waves is not None:
+        rec["waves"] = str(r.waves)
+        console.print(f"  waves: {r.waves} (open with GTKWave or Surfer)")
     scores = host_scores(accel, r.outputs)
     if labels is not None:
         gold = host_scores(accel, r.golden[-1])
@@ -377,7 +412,7 @@ def run_simulate(out: Path, inputs: Path | None = None, outputs: Path | None = N
         rec["inputs"] = str(Path(inputs).resolve())
         xs = np.asarray(x_user, np.float64).reshape(len(x_user), -1)[: len(x_hw)]
         trace = trace_qonnx(load_onnx(crec["onnx"]), xs, lambda it: progress_iter(it, "QONNX reference"))
-        cmp = compare_with_qonnx(*quantized_layers(accel, r.golden), scores, trace, "RTL")
+        cmp = compare_with_qonnx(*quantized_layers(accel, r.golden), scores, trace, "RTL", exact_layers(accel))
         rec["qonnx"] = cmp.as_dict()
         ties = (f"; {len(cmp.tie_frames)} frames have an exact tie (integer pre-activation on the threshold) that "
                 f"QONNX's float32 rounds the other way, frames {cmp.tie_frames[:10]}" if cmp.tie_frames else "")
@@ -389,6 +424,29 @@ def run_simulate(out: Path, inputs: Path | None = None, outputs: Path | None = N
             rec["outputs"] = str(Path(outputs).resolve())
             console.print(f"  outputs written to {outputs}")
     bd.finish(stage, rec)
+    return rec
+
+
+def simulate_one_layer(bd: BuildDir, accel, layer: str, x_hw: np.ndarray, seed: int, stall: float, waves: bool) -> dict:
+    """`simulate --layer`: one layer's RTL alone, its input the golden model's, output vs golden."""
+    from sbn_hw.verify.accelerator import simulate
+
+    alone, x = one_layer(accel, layer, x_hw)
+    d = bd.begin("simulate-layer")
+    spec = alone.layers[0]
+    console.print(f"[bold]simulate[/] layer {layer} alone ({spec.summary()}): {len(x)} frames of its golden input, "
+                  f"random stalls {stall:.0%}; its output checked against the golden model")
+    with counted_progress(f"checked frames ({layer})", len(x)) as report:
+        r = simulate(alone, x, d, seed=seed, in_stall=stall, out_stall=stall, progress=report, waves=waves)
+    rec = {"layer": layer, "kind": spec.kind, "frames_simulated": r.frames, "mismatches": r.mismatch_count,
+           "cycles_per_frame_measured": r.cycles_per_frame, "cycles_per_frame_analytic": alone.cycles_per_frame,
+           "stall": stall, "seed": seed, "seconds": r.seconds}
+    console.print(f"  {r.frames} frames, {r.mismatch_count} mismatches; {r.cycles_per_frame:.1f} cycles/frame "
+                  f"(analytic {alone.cycles_per_frame})")
+    if r.waves is not None:
+        rec["waves"] = str(r.waves)
+        console.print(f"  waves: {r.waves} (open with GTKWave or Surfer)")
+    bd.finish("simulate-layer", rec)
     return rec
 
 

@@ -27,6 +27,7 @@ class SimResult:
     mismatches: list[str]
     seconds: float
     golden: list[np.ndarray]  # the golden model's output of every layer for the same frames
+    waves: Path | None = None  # the run's VCD, when asked for
 
 
 def narrowest_ints(a) -> np.ndarray:
@@ -54,9 +55,11 @@ def simulate(
     out_stall: float = 0.3,
     throughput_frames: int = 64,
     progress: Callable[[int, int], None] | None = None,
+    waves: bool = False,
 ) -> SimResult:
     """Stream every frame of `x_hw` through the generated top; raises SbnHwError on any mismatch.
-    progress(frames done, frames in all) is called from a watcher thread as the checked run goes."""
+    progress(frames done, frames in all) is called from a watcher thread as the checked run goes.
+    waves: trace every signal into build_dir/waves.vcd (kept when the run fails too)."""
     t0 = time.time()
     build_dir = Path(build_dir).resolve()
     rtl = generate_rtl(accel, build_dir / "rtl")
@@ -82,16 +85,25 @@ def simulate(
     data = sim_dir / "bench_data.npz"
     np.savez(data, meta=np.array(json.dumps(meta)), x=narrowest_ints(x_hw),
              **{f"y{i}": narrowest_ints(g) for i, g in enumerate(golden)})
+    vcd = build_dir / "waves.vcd"
+    vcd.unlink(missing_ok=True)
     try:
         with ProgressWatcher(sim_dir / "progress.json", progress or (lambda done, total: None)):
-            run_cocotb(rtl.sources, rtl.top, "test_accelerator", SIM_DIR / "accelerator", sim_dir / "verilator", {},
-                       {"SBN_BENCH_DATA": str(data)}, run_dir=rtl.directory)
-    except SbnHwError:
+            run_cocotb(rtl.sources, rtl.top, "test_accelerator", SIM_DIR / "accelerator",
+                       sim_dir / ("verilator-waves" if waves else "verilator"), {}, {"SBN_BENCH_DATA": str(data)},
+                       run_dir=rtl.directory, waves=waves)
+    except SbnHwError as e:
+        where = ""
+        if waves and (rtl.directory / "dump.vcd").exists():
+            (rtl.directory / "dump.vcd").replace(vcd)
+            where = f" (waves of the run: {vcd})"
         if result_path.exists():
             r = json.loads(result_path.read_text())
             if r["mismatches"]:
-                raise SbnHwError("RTL does not match the golden model: " + "; ".join(r["mismatches"])) from None
-        raise
+                raise SbnHwError("RTL does not match the golden model: " + "; ".join(r["mismatches"]) + where) from None
+        raise SbnHwError(f"{e}{where}") from None
+    if waves:
+        (rtl.directory / "dump.vcd").replace(vcd)
     r = json.loads(result_path.read_text())
     return SimResult(np.load(outputs_path), r["frames"], r["cycles_per_frame_measured"], r["mismatch_count"],
-                     r["mismatches"], time.time() - t0, golden)
+                     r["mismatches"], time.time() - t0, golden, vcd if waves else None)

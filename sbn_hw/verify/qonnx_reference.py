@@ -9,6 +9,7 @@ as a tie, not as a mismatch; every other difference is an error naming layer, fr
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -102,6 +103,12 @@ def quantized_layers(accel, outputs: list[np.ndarray]) -> tuple[list[str], list[
     return [n for n, _ in pairs], [o for _, o in pairs]
 
 
+def exact_layers(accel) -> set[str]:
+    """Layers whose QONNX pre-activation is an exact integer sum plus one float32 constant (LAB
+    units: harden.LABWindow), so a tie is exactly zero and any other difference is an error."""
+    return {l.name for l in accel.layers if l.kind == "lab"}
+
+
 def trace_qonnx(model, x: np.ndarray, progress=None) -> QonnxTrace:
     """Execute a QONNX file (as exported) frame by frame on float inputs x (N, features)."""
     from qonnx.core.onnx_exec import execute_onnx
@@ -140,13 +147,14 @@ class QonnxComparison:
 
 
 def compare_with_qonnx(layer_names: list[str], layer_outputs: list[np.ndarray], scores: np.ndarray,
-                       trace: QonnxTrace, what: str) -> QonnxComparison:
+                       trace: QonnxTrace, what: str, exact: Collection[str] = ()) -> QonnxComparison:
     """Hold the accelerator's per-layer outputs (bits of hidden layers) and host scores to QONNX.
 
     Raises GoldenMismatch naming the first differing layer, frame and output unless the difference
     is an exact tie; tied frames are returned (their later layers legitimately differ). An input
     quantizer in QONNX that the accelerator has no layer for (a bipolar input quantizer on bipolar
-    input, dropped at compile time as the identity) is skipped."""
+    input, dropped at compile time as the identity) is skipped. Layers named in `exact`
+    (exact_layers) allow no tie but an exact zero."""
     hidden = len(layer_outputs) - 1
     if len(trace.bits) == hidden + 1:
         trace = QonnxTrace(trace.bits[1:], trace.margin[1:], trace.outputs)
@@ -158,7 +166,7 @@ def compare_with_qonnx(layer_names: list[str], layer_outputs: list[np.ndarray], 
     res = QonnxComparison(n)
     for k in range(hidden):
         got, want, margin = layer_outputs[k], trace.bits[k], trace.margin[k]
-        tol = TIE_TOLERANCE * max(1.0, float(np.abs(margin).max(initial=0)))
+        tol = 0.0 if layer_names[k] in exact else TIE_TOLERANCE * max(1.0, float(np.abs(margin).max(initial=0)))
         diff = (got != want) & live[:, None]
         tie = np.abs(margin) <= tol
         real = diff & ~tie

@@ -24,10 +24,12 @@ def run_cocotb(
     parameters: dict[str, object] | None = None,
     extra_env: dict[str, str] | None = None,
     run_dir: Path | None = None,
+    waves: bool = False,
 ) -> Path:
     """Build `sources` with Verilator and run the cocotb `test_module` found in `bench_dir`.
 
     run_dir: working directory of the simulation (where relative $readmemh files are found).
+    waves: build with tracing and write every signal to dump.vcd in the run directory.
     Returns the results.xml path; raises SbnHwError if any cocotb test failed.
     """
     from cocotb_tools.runner import get_runner
@@ -46,6 +48,7 @@ def run_cocotb(
             build_dir=str(build_dir),
             build_args=["-Wno-fatal", "-Wno-WIDTHEXPAND", "-Wno-WIDTHTRUNC", "-O2"],
             always=False,
+            waves=waves,
             log_file=str(build_dir / "build.log"),
         )
         # cocotb's runner hands sys.path to the simulator's Python as PYTHONPATH: the bench
@@ -58,6 +61,7 @@ def run_cocotb(
             build_dir=str(build_dir),
             test_dir=str(run_dir or build_dir),
             log_file=str(build_dir / "sim.log"),
+            waves=waves,
         )
     except SystemExit:  # cocotb's runner exits when the simulator dies before writing results
         results = build_dir / "missing-results.xml"

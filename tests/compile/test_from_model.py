@@ -67,7 +67,7 @@ def test_lab_units_on_finn_layout_equal_qonnx_of_the_model(tmp_path):
     from sbn_hw.export import export_model, load_onnx
     from sbn_hw.golden import run_accelerator
     from sbn_hw.golden.executor import host_scores
-    from sbn_hw.verify.qonnx_reference import compare_with_qonnx, quantized_layers, trace_qonnx
+    from sbn_hw.verify.qonnx_reference import compare_with_qonnx, exact_layers, quantized_layers, trace_qonnx
 
     model = random_lab_cnn()
     hardened = harden(model, 1 / 16)
@@ -83,7 +83,9 @@ def test_lab_units_on_finn_layout_equal_qonnx_of_the_model(tmp_path):
     x = np.random.default_rng(1).integers(0, 17, (40, 64))
     golden = run_accelerator(accel, x)
     trace = trace_qonnx(load_onnx(path), x.astype(np.float32) / 16)
-    cmp = compare_with_qonnx(*quantized_layers(accel, golden), host_scores(accel, golden[-1]), trace, "accelerator")
+    cmp = compare_with_qonnx(*quantized_layers(accel, golden), host_scores(accel, golden[-1]), trace, "accelerator",
+                             exact_layers(accel))
+    assert exact_layers(accel) == {"LAB_0", "LAB_1"}
     assert cmp.tie_frames == []
     with torch.no_grad():  # and the hardened model is the trained one
         assert torch.equal(model(torch.from_numpy(x).float() / 16).argmax(1),

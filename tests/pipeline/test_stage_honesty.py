@@ -55,8 +55,8 @@ def test_begin_invalidates_every_later_stage_and_the_report(tmp_path):
     bd.begin("compile")
     assert done(tmp_path) == {"train", "export"}
     assert not (tmp_path / "report.json").exists()
-    assert later_stages("train") == ["export", "compile", "simulate", "synth", "simulate-inputs", "bitstream", "hls", "run",
-                                      "deploy"]
+    assert later_stages("train") == ["export", "compile", "simulate", "synth", "simulate-inputs", "simulate-layer",
+                                      "bitstream", "hls", "run", "deploy"]
     assert later_stages("simulate") == ["synth"]
     assert later_stages("bitstream") == ["deploy"]  # a new bitstream un-finishes the package that holds the old one
 
@@ -109,6 +109,23 @@ def test_user_inputs_run_is_recorded_apart(build, tmp_path, capsys, monkeypatch)
     assert (build / "simulate" / "stage.json").read_text() == own
     rec = json.loads((build / "simulate-inputs" / "stage.json").read_text())
     assert rec["frames_simulated"] == 6 and rec["qonnx"]["frames"] == 6 and np.load(tmp_path / "y.npy").shape == (6, 10)
+
+
+def test_one_layer_runs_alone_with_waves_and_is_recorded_apart(build, capsys, monkeypatch):
+    own = (build / "simulate" / "stage.json").read_text()
+    code, res = cli(["simulate", "--out", build, "--layer", "MVAU_1", "--max-frames", "3", "--waves", "--stall", "0.2"],
+                    capsys, monkeypatch)
+    assert code == 0, res.err
+    assert (build / "simulate" / "stage.json").read_text() == own
+    rec = json.loads((build / "simulate-layer" / "stage.json").read_text())
+    assert rec["layer"] == "MVAU_1" and rec["frames_simulated"] == 3 and rec["mismatches"] == 0
+    vcd = (build / "simulate-layer" / "waves.vcd").read_text()
+    assert "$enddefinitions" in vcd and "m_axis_tvalid" in vcd
+    code, res = cli(["simulate", "--out", build, "--layer", "MVAU_9"], capsys, monkeypatch)
+    assert code == 2 and "no such layer" in res.err and "MVAU_0, MVAU_1" in res.err
+    code, res = cli(["simulate", "--out", build, "--layer", "MVAU_1", "--inputs", build / "x.npy", "--outputs",
+                     build / "y.npy"], capsys, monkeypatch)
+    assert code == 2 and "drop --layer or --outputs" in res.err
 
 
 def test_max_frames_scores_golden_and_rtl_on_the_same_frames(build, capsys, monkeypatch):

@@ -25,6 +25,9 @@ SWEEP = [
     ("one_pixel", -100, 100, 1, 2, 1, 1, 3, 4),     # CNV's last map: only the centre tap, flush every frame
     ("k1", 0, 20, 4, 4, 3, 3, 1, 4),                # 1x1: no window, no lag
     ("deep_fold", 0, 63, 2, 8, 2, 3, 3, 5),         # four beats per pixel on a 2x3 map
+    ("k5_fold", -30, 30, 2, 4, 5, 6, 5, 4),         # 5x5 with two beats per pixel
+    ("column", -20, 20, 1, 2, 4, 1, 3, 4),          # a one-pixel-wide map
+    ("lag_is_frame", 0, 9, 2, 2, 2, 1, 3, 3),       # the lag equals the frame: flush every frame
 ]
 
 
@@ -43,9 +46,12 @@ def random_unit(name, in_min, in_max, pe, c, h, w, k, tap_bits, seed=0) -> LabSp
             inside = taps[:, max(0, r - y):min(k, r + h - y), max(0, r - x):min(k, r + w - x)].reshape(c, -1)
             mu, spread = mean * inside.sum(1), sd * np.sqrt((inside ** 2).sum(1)) + 1
             thresholds[:, cy, cx] = np.round(mu + rng.normal(0, 0.7, c) * spread)
-    unit = LabSpec(name, h, w, c, k, pe, in_min, in_max, taps, thresholds, rng.random(c) < 0.4)
+    unit = LabSpec(name, h, w, c, k, pe, in_min, in_max, taps, np.zeros_like(thresholds), rng.random(c) < 0.4)
     lo, hi = unit.sum_range
-    return LabSpec(name, h, w, c, k, pe, in_min, in_max, taps, np.clip(thresholds, lo - 1, hi + 1), unit.threshold_le)
+    thresholds = np.clip(thresholds, lo - 1, hi + 1)
+    thresholds[0] = lo - 1  # the clamped ends: the widest thresholds the unit must hold
+    thresholds[-1, 0, 0] = hi + 1
+    return LabSpec(name, h, w, c, k, pe, in_min, in_max, taps, thresholds, unit.threshold_le)
 
 
 @pytest.mark.parametrize("case", SWEEP, ids=[s[0] for s in SWEEP])
