@@ -86,7 +86,28 @@ def choose_folding(accel: Accelerator, folding_file: Path | None, target_cycles:
         for j, f in zip(run, auto_folding(shapes, target) if run else []):
             folding[j] = (*f, "auto", "auto")
         run = []
-    return _fold_stream_units(accel, folding, target)
+    return widen_for_windows(accel, _fold_stream_units(accel, folding, target), target)
+
+
+def widen_for_windows(accel: Accelerator, folding: list, target: int) -> list:
+    """A sliding window's lanes must divide or be divided by both neighbours' widths, so MVAUs
+    folded one by one can leave it too narrow (CNV: after PE 16 and before SIMD 48, 16 lanes and
+    28,224 cycles for a 10,923 target). For each such window, the MVAU after it takes the next wider
+    SIMD that lets the window meet the target (the MVAU only gets faster)."""
+    folding = list(folding)
+    for i, l in enumerate(accel.layers[:-1]):
+        nxt = accel.layers[i + 1]
+        elements = max(l.in_elems, l.out_elems) if l.kind == "window" else 0
+        if l.kind != "window" or nxt.kind != "mvau" or elements // folding[i][0] <= target:
+            continue
+        prev = [folding[i - 1][0]] if i > 0 else []
+        for simd in (d for d in divisors(nxt.mw) if d > folding[i + 1][1]):
+            lanes = stream_unit_lanes(l.channels, elements, [*prev, simd], target)
+            if elements // lanes <= target:
+                folding[i] = (lanes, lanes, "auto", "auto")
+                folding[i + 1] = (folding[i + 1][0], simd, *folding[i + 1][2:])
+                break
+    return folding
 
 
 def stream_units_floor(accel: Accelerator) -> int:

@@ -206,3 +206,25 @@ def test_without_a_target_no_mvau_is_folded_faster_than_the_windows_can_feed_it(
     default = mvau_cycles(None)
     assert max(default) <= floor and max(default) > DEFAULT_TARGET_CYCLES  # folded to the windows' pace
     assert max(mvau_cycles(DEFAULT_TARGET_CYCLES)) <= DEFAULT_TARGET_CYCLES  # an explicit target is honoured
+
+
+def test_a_window_between_mvaus_gets_the_lanes_the_target_needs():
+    """CNV's second conv: MVAUs folded one by one (PE 16 before the window, SIMD 48 after) left the
+    window 16 lanes and 28,224 cycles for a 10,923 target; the MVAU after it now widens its SIMD so
+    the window meets the target, and every stream stays compatible."""
+    from sbn_hw.compile.accel import WindowSpec
+    from sbn_hw.compile.folding import streams_compatible
+
+    def mvau(name, mw, mh, vectors, mode):
+        rng = np.random.default_rng(0)
+        return LayerSpec(name, mw, mh, 1, 1, mode, 0, 255 if mode == "int" else 1,
+                         rng.integers(0, 2, (mh, mw)).astype(np.uint8), np.zeros(mh, np.int64), np.zeros(mh, bool),
+                         vectors=vectors)
+
+    layers = (WindowSpec("ConvolutionInputGenerator_0", 32, 32, 3, 3, 1, 1, 0, 255), mvau("MVAU_0", 27, 64, 900, "int"),
+              WindowSpec("ConvolutionInputGenerator_1", 30, 30, 64, 3, 1, 1, 0, 1), mvau("MVAU_1", 576, 64, 784, "xnor"))
+    accel = Accelerator(layers, "UINT8", 1.0, np.ones(64), np.zeros(64), input_chw=(3, 32, 32))
+    folded = accel.with_folding(choose_folding(accel, None, 10923))
+    assert max(l.cycles for l in folded.layers[1:]) <= 10923, [l.summary() for l in folded.layers]
+    for a, b in zip(folded.layers, folded.layers[1:]):
+        assert streams_compatible(a.out_per_beat, b.in_per_beat)
