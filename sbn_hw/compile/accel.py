@@ -438,7 +438,7 @@ class LabSpec:
     NHWC map of ifm_h x ifm_w pixels of `channels` elements, become one bit per element: with
     S = sum of taps[c] over the K x K window around the pixel ("same" zero padding: taps outside
     the map add nothing), the bit is S >= T or, where threshold_le[c], S <= T, T being
-    thresholds[c, cy, cx] for the pixel's border classes (harden.border_class of its row and
+    thresholds[c, cy, cx] for the pixel's border classes (golden.lab.border_classes of its row and
     column: which taps are inside the map). PE elements per beat in and out."""
 
     name: str
@@ -477,7 +477,9 @@ class LabSpec:
     @property
     def sum_range(self) -> tuple[int, int]:
         """Bounds of S over every channel, whatever the inputs."""
-        m = int(np.abs(self.taps).reshape(self.channels, -1).sum(1).max(initial=0)) * max(abs(self.in_min), abs(self.in_max))
+        from sbn_hw.golden.lab import window_sum_bound
+
+        m = window_sum_bound(self.taps, self.in_min, self.in_max)
         return -m, m
 
     @property
@@ -521,8 +523,12 @@ class LabSpec:
 
     @property
     def cycles(self) -> int:
-        """At most one beat per cycle, plus `lag` empty shifts when the next frame is late to finish
-        this one's last windows (frames back to back take in_words; rtl/sbn_lab.v)."""
+        """Frames back to back: one beat per cycle (the next frame's head finishes this one's windows)."""
+        return self.in_words
+
+    @property
+    def worst_cycles(self) -> int:
+        """A frame whose successor is late: `lag` empty shifts finish its last windows (rtl/sbn_lab.v)."""
         return self.in_words + self.lag
 
     def summary(self) -> str:
@@ -542,7 +548,7 @@ FOLDABLE_KINDS = ("mvau", "threshold")  # the kinds with memories and a folding 
 # Fields saved per kind (arrays apart).
 _WINDOW_META = ("name", "ifm_h", "ifm_w", "channels", "k", "stride", "simd", "in_min", "in_max")
 _POOL_META = ("name", "ifm_h", "ifm_w", "channels", "k", "pe", "in_min", "in_max")
-_LAB_META = _POOL_META
+_LAB_META = ("name", "ifm_h", "ifm_w", "channels", "k", "pe", "in_min", "in_max")
 
 
 _MVAU_META = ("name", "mw", "mh", "pe", "simd", "mode", "in_min", "in_max", "ram_style", "ram_style_thresholds",

@@ -28,11 +28,12 @@ KIND_OP_TYPES = {
     "threshold": ("Thresholding", "Thresholding_hls", "Thresholding_rtl", "Thresholding_Batch"),
     "window": ("ConvolutionInputGenerator", "ConvolutionInputGenerator_hls", "ConvolutionInputGenerator_rtl"),
     "pool": ("StreamingMaxPool", "StreamingMaxPool_hls", "StreamingMaxPool_rtl", "StreamingMaxPool_Batch"),
+    "lab": ("LAB",),  # sbn-hw's own LAB unit (FINN has none): LAB_0, LAB_1, ... with a PE
 }
 LAYER_OP_TYPES = KIND_OP_TYPES["mvau"]
 # Our layer names per kind (MVAU_0, Thresholding_0, ...): the canonical FINN op type.
 KIND_PREFIX = {"mvau": "MVAU", "threshold": "Thresholding", "window": "ConvolutionInputGenerator",
-               "pool": "StreamingMaxPool"}
+               "pool": "StreamingMaxPool", "lab": "LAB"}
 # FINN layers that have no counterpart in an sbn-hw accelerator (their entries are listed, not used):
 # the host takes the argmax (LabelSelect), and FIFOs / width converters are sized by the generator.
 FINN_ONLY_OP_TYPES = ("LabelSelect", "StreamingFIFO", "StreamingDataWidthConverter", "TLastMarker", "IODMA",
@@ -256,7 +257,7 @@ def folding_json(names: list[str], folding: list[tuple], kinds: list[str] | None
         if kind == "threshold":
             cfg[n] = {"PE": f[0], **({"ram_style": f[3]} if len(f) > 2 else {})}
             continue
-        if kind in ("window", "pool"):  # FINN's ConvolutionInputGenerator has SIMD, StreamingMaxPool PE
+        if kind in ("window", "pool", "lab"):  # FINN's ConvolutionInputGenerator has SIMD, StreamingMaxPool PE
             cfg[n] = {"SIMD": f[1]} if kind == "window" else {"PE": f[0]}
             continue
         cfg[n] = {"PE": f[0], "SIMD": f[1]}

@@ -23,7 +23,7 @@ from sbn_hw import SbnHwError
 from sbn_hw.compile.accel import INPUT_DTYPES, Accelerator, LabSpec, LayerSpec
 from sbn_hw.compile.bbn import bn_sign_thresholds
 from sbn_hw.compile.folding import divisors, streams_compatible
-from sbn_hw.golden.lab import border_classes
+from sbn_hw.golden.lab import class_pixels, taps_inside, window_sum_bound
 from sbn_hw.harden.brevitas_model import (ChannelAffine, HardenedModel, LABWindow, UnsignedBinaryActivation,
                                           UnsignedBinaryWeight, uses_quantizer)
 
@@ -144,37 +144,32 @@ def lab_unit(name: str, win: LABWindow, mvau: LayerSpec, input_scale: float, fir
     if mvau.mode == "xnor":
         alpha, beta = 2, -mvau.mw
         if win.step != 1.0:
-            raise SbnHwError(f"layer {name}: a LAB window with input step {win.step:g} after a bipolar layer")
+            raise SbnHwError(f"layer {name}: a LAB window with input step {win.step:g} after a bipolar layer; "
+                             "re-export the model (sbn-hw export) so its windows match its layers")
     elif mvau.mode == "int":
         if not (first and np.isclose(win.step, input_scale, rtol=1e-6)):
             raise SbnHwError(f"layer {name}: the model's LAB window expects inputs in steps of {win.step:g}, the "
                              f"accelerator's input scale is {input_scale:g}: compile with --input-scale {win.step:g}")
         alpha, beta = 1, 0
     else:
-        raise SbnHwError(f"layer {name}: LAB's K x K binarizer after a {mvau.mode} layer is not supported")
+        raise SbnHwError(f"layer {name}: LAB's K x K binarizer after a {mvau.mode} layer is not supported; LAB "
+                         "models have bipolar weights and activations (train with --method lab)")
     q = win.taps.numpy().astype(np.int64)
     offset = win.offset.numpy().astype(np.float64)  # float32 values, exact in float64
     sigma = win.direction.numpy().reshape(-1)
     c, h, w = offset.shape
     k = q.shape[1]
     if c * h * w != mvau.mh * mvau.vectors:
-        raise SbnHwError(f"layer {name}: the LAB window covers {c}x{h}x{w} values, the MVAU emits {mvau.mh * mvau.vectors}")
-    r = k // 2
-    rows, cols = border_classes(h, k), border_classes(w, k)
+        raise SbnHwError(f"layer {name}: the LAB window covers {c}x{h}x{w} values, the MVAU emits "
+                         f"{mvau.mh * mvau.vectors}; re-export the model (sbn-hw export) and compile again")
     # Thresholds beyond the reach of S change nothing: clamp them to one past it, as LabSpec needs.
-    reach = int(np.abs(q).reshape(c, -1).sum(1).max(initial=0)) * max(abs(v) for v in mvau.acc_range)
+    reach = window_sum_bound(q, *mvau.acc_range)
     thresholds = np.zeros((c, k, k), dtype=np.int64)
-    for cy in range(k):
-        for cx in range(k):
-            ys, xs = np.flatnonzero(rows == cy), np.flatnonzero(cols == cx)
-            if not len(ys) or not len(xs):
-                continue  # a class this map has no pixel in
-            y, x = int(ys[0]), int(xs[0])
-            inside = q[:, max(0, r - y):min(k, r + h - y), max(0, r - x):min(k, r + w - x)]
-            n = -beta * inside.reshape(c, -1).sum(1)  # integers
-            for ch in range(c):
-                thresholds[ch, cy, cx] = class_threshold(int(n[ch]), float(offset[ch, y, x]), alpha, sigma[ch] < 0,
-                                                         reach)
+    for (cy, cx), (y, x) in class_pixels(h, w, k).items():
+        rows, cols = taps_inside(k, h, w, y, x)
+        n = -beta * q[:, rows, cols].reshape(c, -1).sum(1)  # integers
+        for ch in range(c):
+            thresholds[ch, cy, cx] = class_threshold(int(n[ch]), float(offset[ch, y, x]), alpha, sigma[ch] < 0, reach)
     return LabSpec(name, h, w, c, k, mvau.pe, *mvau.acc_range, q, thresholds, sigma < 0)
 
 
@@ -199,7 +194,8 @@ def lab_description(hardened: nn.Module, finn_accel: Accelerator) -> Accelerator
     windows = _weight_layer_windows(hardened)
     mvaus = [i for i, l in enumerate(finn_accel.layers) if l.kind == "mvau"]
     if len(mvaus) != len(windows):
-        raise SbnHwError(f"FINN's description has {len(mvaus)} MVAUs but the model {len(windows)} weight layers")
+        raise SbnHwError(f"FINN's description has {len(mvaus)} MVAUs but the model {len(windows)} weight layers; "
+                         "re-export the model (sbn-hw export) so its layout twin matches it")
     layers, count = [], 0
     at_window = dict(zip(mvaus, windows))
     for i, l in enumerate(finn_accel.layers):
@@ -229,7 +225,7 @@ def fold_lab_units(layers: list) -> list:
             continue
         sides = [out[i - 1].out_per_beat] + ([out[i + 1].in_per_beat] if i + 1 < len(out) else [])
         fits = [d for d in divisors(l.channels) if all(streams_compatible(d, n) for n in sides)]
-        fast_enough = [d for d in fits if replace(l, pe=d).cycles <= slowest]
+        fast_enough = [d for d in fits if replace(l, pe=d).worst_cycles <= slowest]
         out[i] = replace(l, pe=min(fast_enough) if fast_enough else max(fits))
     return out
 

@@ -47,16 +47,20 @@ def threshold_pe(layer, neighbour_simd: int | None, target_cycles: int) -> int:
 
 
 def choose_folding(accel: Accelerator, folding_file: Path | None, target_cycles: int | None,
-                   ignored: list[str] | None = None) -> list[tuple[int, int, str, str]]:
+                   ignored: list[str] | None = None, later_layers: dict[str, str] | None = None
+                   ) -> list[tuple[int, int, str, str]]:
     """(PE, SIMD, ram_style, ram_style_thresholds) per layer, from a FINN folding file (its
     "Defaults" apply to every layer; PE/SIMD default to 1, memory styles to "auto") or, without
     one, the cheapest folding meeting the target cycles per frame with "auto" memory styles.
     A threshold layer's entry is (PE, PE, "auto", its memory style); a sliding window's
-    (SIMD, SIMD, "auto", "auto"), a pool's (PE, PE, "auto", "auto")."""
+    (SIMD, SIMD, "auto", "auto"), a pool's (PE, PE, "auto", "auto"). later_layers: {name: kind} of
+    layers added to the description after FINN's (LAB units): the file may name them (lab_pes)."""
     names = [l.name for l in accel.layers]
     check_folding_source(folding_file, target_cycles)
     if folding_file is not None:
-        cfg = read_folding_json(folding_file, names, kinds=[l.kind for l in accel.layers], ignored=ignored)
+        later = later_layers or {}
+        cfg = read_folding_json(folding_file, names + list(later), kinds=[l.kind for l in accel.layers] + list(later.values()),
+                                ignored=ignored)
         folding = []
         for l in accel.layers:
             c = cfg[l.name]
@@ -110,6 +114,17 @@ def widen_for_windows(accel: Accelerator, folding: list, target: int) -> list:
     return folding
 
 
+def lab_pes(accel: Accelerator, folding_file: Path) -> Accelerator:
+    """The LAB units' PE from a folding file that names them (LAB_0: {"PE": n}); units it leaves
+    out keep the PE chosen for them. Checked like every layer: PE divides the channels, and the
+    streams on both sides stay compatible (Accelerator)."""
+    names, kinds = [l.name for l in accel.layers], [l.kind for l in accel.layers]
+    cfg = read_folding_json(folding_file, names, kinds)
+    folding = [(cfg[l.name]["PE"],) * 2 + ("auto", "auto") if l.kind == "lab" and cfg[l.name]["PE"] else f
+               for l, f in zip(accel.layers, accel.folding)]
+    return accel.with_folding(folding)
+
+
 def stream_units_floor(accel: Accelerator) -> int:
     """The fewest cycles per frame the sliding-window and pool units can reach at all (their lanes
     divide their channels): a 1-channel image's first window moves one element per cycle, so a
@@ -143,13 +158,15 @@ def compile_qonnx(
     input_scale: float = 1.0,
     folding_file: Path | None = None,
     target_cycles: int | None = None,
+    later_layers: dict[str, str] | None = None,
 ) -> CompileResult:
     """QONNX file -> folded FINN graph + accelerator description, in memory (nothing is written, so
-    a bad folding file or an unsupported model leaves a finished build untouched)."""
+    a bad folding file or an unsupported model leaves a finished build untouched). later_layers:
+    see choose_folding."""
     model = qonnx_to_finn_hw(load_onnx(qonnx_path), input_dtype, input_scale)
     unfolded = finn_hw_to_accelerator(model, input_dtype, input_scale)
     ignored: list[str] = []
-    folding = choose_folding(unfolded, folding_file, target_cycles, ignored)
+    folding = choose_folding(unfolded, folding_file, target_cycles, ignored, later_layers)
     accel = unfolded.with_folding(folding)  # validates stream compatibility, resolves "auto" memory styles
     names = [l.name for l in accel.layers]
     model = set_finn_folding(model, {n: (f[0], f[1]) for n, f in zip(names, accel.folding)})

@@ -3,7 +3,7 @@ convolution with integer taps and "same" zero padding, then a compare per channe
 
 Maps are NHWC. For pixel (y, x) of channel c, S = sum over (dy, dx) in [-R, R]^2 inside the map of
 taps[c, dy + R, dx + R] * acc[y + dy, x + dx, c]; the bit is S >= T (S <= T where le[c]) with
-T = thresholds[c, border_class(y), border_class(x)].
+T = thresholds[c, border_classes(H)[y], border_classes(W)[x]].
 """
 
 from __future__ import annotations
@@ -14,9 +14,30 @@ from sbn_hw import SbnHwError
 
 
 def border_classes(size: int, k: int) -> np.ndarray:
-    """Each position's border class along a line of `size` (harden.border_class, vectorised)."""
+    """Each position's border class along a line of `size`: which taps of a K-wide "same" window are
+    inside it, as min(pos, R) + max(0, pos - (size - 1 - R)) in 0..2R (rtl/sbn_lab.v computes the
+    same). Positions of one class have one set of in-bounds taps; R is the middle class."""
     r, pos = k // 2, np.arange(size)
     return np.minimum(pos, r) + np.maximum(0, pos - (size - 1 - r))
+
+
+def taps_inside(k: int, h: int, w: int, y: int, x: int) -> tuple[slice, slice]:
+    """The rows and columns of a K x K window centred on (y, x) that fall inside an h x w map."""
+    r = k // 2
+    return slice(max(0, r - y), min(k, r + h - y)), slice(max(0, r - x), min(k, r + w - x))
+
+
+def class_pixels(h: int, w: int, k: int) -> dict[tuple[int, int], tuple[int, int]]:
+    """{(row class, column class): one pixel (y, x) of that class} for the classes the map has."""
+    rows, cols = border_classes(h, k), border_classes(w, k)
+    return {(int(cy), int(cx)): (int(np.flatnonzero(rows == cy)[0]), int(np.flatnonzero(cols == cx)[0]))
+            for cy in np.unique(rows) for cx in np.unique(cols)}
+
+
+def window_sum_bound(taps: np.ndarray, in_min: int, in_max: int) -> int:
+    """The largest |S| any channel's window sum can reach on inputs in [in_min, in_max]."""
+    t = np.abs(np.asarray(taps, dtype=np.int64)).reshape(len(taps), -1)
+    return int(t.sum(1).max(initial=0)) * max(abs(int(in_min)), abs(int(in_max)))
 
 
 def depthwise_sum(acc: np.ndarray, taps: np.ndarray) -> np.ndarray:

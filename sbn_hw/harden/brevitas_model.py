@@ -16,6 +16,7 @@ from brevitas.quant import (
 )
 from torch import nn
 
+from sbn_hw.golden.lab import taps_inside
 from sbn_hw.nn import SelfBinarizingActivation, SelfBinarizingWeights
 from sbn_hw.nn.binarizers import LABActivation, LABConvActivation, SiBNNActivation, SiMaNWeights, STEActivation, STEWeights
 
@@ -91,13 +92,6 @@ class ChannelAffine(nn.Module):
         return x * self.scale + self.bias
 
 
-def border_class(pos: int, size: int, r: int) -> int:
-    """Which taps of a (2r+1)-wide "same" window are inside a line of `size` at `pos`, as a class
-    0..2r: min(pos, r) + max(0, pos - (size - 1 - r)). Positions with one class have one set of
-    in-bounds taps (r is the middle class, away from both edges)."""
-    return min(pos, r) + max(0, pos - (size - 1 - r))
-
-
 class LABWindow(nn.Module):
     """LAB's K x K binarizer with the batch norm before it folded in, computed exactly.
 
@@ -133,11 +127,10 @@ def lab_window(bn: nn.modules.batchnorm._BatchNorm, lab: LABConvActivation, map_
     h = bn.bias.detach().double() - g * bn.running_mean.double()
     g = g * step  # z = g * a + h with a the integer accumulator
     k, (hgt, wid) = q.shape[-1], map_hw
-    r = k // 2
     inside = torch.zeros(hgt, wid, k, k, dtype=torch.float64)  # which taps of each position's window are in the map
     for y in range(hgt):
         for x in range(wid):
-            inside[y, x, max(0, r - y):min(k, r + hgt - y), max(0, r - x):min(k, r + wid - x)] = 1
+            inside[(y, x, *taps_inside(k, hgt, wid, y, x))] = 1
     q_in = torch.einsum("yxij,cij->cyx", inside, q)  # Q(p) per channel
     b = h[:, None, None] * q_in + (e / s)[:, None, None]
     safe_g = torch.where(g != 0, g, torch.ones_like(g))
@@ -230,6 +223,8 @@ def harden(model: nn.Module, input_step: float | None = None) -> HardenedModel:
         if isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)) and isinstance(nxt, LABConvActivation):
             continue  # folded into the LABWindow that follows
         if isinstance(m, LABConvActivation):
+            if not isinstance(mods[i - 1], nn.BatchNorm2d):
+                raise TypeError("cannot harden a K x K LAB without the BatchNorm2d it folds in right before it")
             step = 1.0
             if weight_layers_seen == 1:
                 if input_step is None:

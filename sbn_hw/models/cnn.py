@@ -20,7 +20,7 @@ import torch
 from torch import nn
 
 from sbn_hw import SbnHwError
-from sbn_hw.models.layers import activation_layer, check_method, conv_layer, linear_layer
+from sbn_hw.models.layers import activation_layer, check_lab_kernel, check_method, conv_layer, linear_layer
 
 POOL = "M"  # a 2x2 max pool (stride 2) in ConvTopology.convs
 
@@ -72,8 +72,7 @@ class BinaryCNN(nn.Module):
                 f"choose a model for this image size: {', '.join(CONV_ZOO)}")
         self.input_shape = (c, h, w)
         self.topology, self.classes, self.method = topology, classes, method
-        if lab_kernel < 1 or lab_kernel % 2 == 0:
-            raise SbnHwError(f"--lab-kernel must be an odd size >= 1 (1: the 1x1 form, 3: the paper's 3x3), got {lab_kernel}")
+        check_lab_kernel(lab_kernel)
         blocks: list[nn.Module] = []
         first = True
         for item in topology.convs:

@@ -18,6 +18,12 @@ def check_method(method: str) -> None:
         raise SbnHwError(f"unknown method '{method}': choose one of {', '.join(METHODS)}")
 
 
+def check_lab_kernel(k: int) -> None:
+    """LAB's kernel on conv maps: odd, 1..15 (rtl/sbn_lab.v's range; 1 is the 1x1 form)."""
+    if not isinstance(k, int) or k < 1 or k % 2 == 0 or k > 15:
+        raise SbnHwError(f"--lab-kernel must be an odd size from 1 to 15 (1: the 1x1 form, 3: the paper's 3x3), got {k}")
+
+
 def linear_layer(method: str, first: bool, a: int, b: int) -> nn.Module:
     """A bias-free binary-weight Linear(a, b). The first layer sees the integer (or +-1) input
     pixels, not binary activations, and keeps +-1 weights for every method (SiMaN included)."""

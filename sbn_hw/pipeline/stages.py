@@ -116,6 +116,7 @@ def run_export(out: Path) -> dict:
            "qonnx_max_abs_diff": err, "qonnx_trace": str(d / "qonnx_trace.npz"), "seconds": time.time() - t0}
     if twin is not None:
         rec["finn_layout_source"] = str(twin)
+        rec["lab_units"] = sum(type(m).__name__ == "LABWindow" for m in hardened.modules())
     bd.finish("export", rec)
     return rec
 
@@ -162,7 +163,8 @@ def run_compile(out: Path, onnx: Path | None = None, input_dtype: str | None = N
     layer by layer; only then is the stage (re)started, invalidating the stages after it."""
     from sbn_hw.compile.accel import INPUT_DTYPES
     from sbn_hw.compile.finn_exec import finn_layer_outputs, finn_outputs_in_our_terms
-    from sbn_hw.compile.pipeline import compile_qonnx, save_compile
+    from sbn_hw.compile.folding import folding_json
+    from sbn_hw.compile.pipeline import compile_qonnx, lab_pes, save_compile
     from sbn_hw.export import load_onnx
     from sbn_hw.golden import compare_layer_outputs, run_accelerator
     from sbn_hw.golden.executor import host_scores
@@ -197,7 +199,9 @@ def run_compile(out: Path, onnx: Path | None = None, input_dtype: str | None = N
                       f"(input {input_dtype} x {input_scale:g})")
     else:
         console.print(f"[bold]compile[/] {onnx} with FINN (input {input_dtype} x {input_scale:g})")
-    res = compile_qonnx(twin or onnx, input_dtype, input_scale, folding, target_cycles)
+    # The LAB units compile adds to FINN's layout (LAB_0, ...) may be named in a folding file too.
+    later = {f"LAB_{i}": "lab" for i in range(erec.get("lab_units", 0))} if twin is not None else {}
+    res = compile_qonnx(twin or onnx, input_dtype, input_scale, folding, target_cycles, later)
     accel = res.accel
     if res.folding_ignored:
         console.print(f"  folding file: ignored {', '.join(res.folding_ignored)}")
@@ -232,6 +236,9 @@ def run_compile(out: Path, onnx: Path | None = None, input_dtype: str | None = N
                 finn_vs_qonnx = "agrees"
             except SbnHwError as e:
                 finn_vs_qonnx = f"differs ({e})"
+        if folding is not None and any(l.kind == "lab" for l in own.layers):
+            own = lab_pes(own, folding)
+        res.folding_config = folding_json([l.name for l in own.layers], own.folding, [l.kind for l in own.layers])
         accel, golden = own, run_accelerator(own, x_hw)
 
     # 3. The accelerator == QONNX execution of the source file, every layer, every frame.
@@ -336,7 +343,7 @@ def one_layer(accel, name: str, x_hw: np.ndarray):
     from sbn_hw.golden import run_accelerator
 
     i = layer_index(accel, name)
-    x = x_hw if i == 0 else run_accelerator(replace(accel, layers=accel.layers[:i], input_chw=accel.input_chw), x_hw)[-1]
+    x = x_hw if i == 0 else run_accelerator(replace(accel, layers=accel.layers[:i]), x_hw)[-1]
     width = accel.layers[i].out_elems
     alone = Accelerator((accel.layers[i],), accel.input_dtype, accel.input_scale, np.ones(width), np.zeros(width),
                         f"{accel.name}_{name}")

@@ -16,6 +16,8 @@ from torch import nn
 from sbn_hw import SbnHwError
 from sbn_hw.data import Dataset, model_input
 from sbn_hw.models import build_model, zoo_names
+from sbn_hw.models.layers import check_lab_kernel
+from sbn_hw.models.zoo import is_conv_model
 from sbn_hw.nn import NuSchedule, set_hard, set_hard_forward, set_nu
 from sbn_hw.nn.binarizers import STEWeights
 
@@ -24,6 +26,14 @@ from sbn_hw.nn.binarizers import STEWeights
 # finish, whose activation gradients are tanh(3x)'s derivative (a window of width ~2/3).
 HARD_FINISH_FRACTION = (2, 3)
 HARD_FINISH_NU_A = 3.0
+
+
+def saved_config(saved: dict, cfg: "TrainConfig") -> dict:
+    """A checkpoint's config with the settings it predates filled in as they were then: no
+    augmentation, and LAB's 1x1 form (which only a lab CNN uses; elsewhere lab_kernel changes
+    nothing, so it takes cfg's)."""
+    lab_cnn = saved.get("method") == "lab" and is_conv_model(saved.get("model", ""))
+    return {"augment_shift": 0, "lab_kernel": 1 if lab_cnn else cfg.lab_kernel, **saved}
 
 
 @dataclass
@@ -99,9 +109,7 @@ class TrainConfig:
             raise SbnHwError(f"unknown model '{self.model}': choose one of {', '.join(zoo_names())}")
         if self.augment_shift < 0:
             raise SbnHwError(f"--augment-shift must be >= 0 (pixels), got {self.augment_shift}")
-        if self.lab_kernel < 1 or self.lab_kernel % 2 == 0:
-            raise SbnHwError(f"--lab-kernel must be an odd size >= 1 (1: the 1x1 form, 3: the paper's 3x3), "
-                             f"got {self.lab_kernel}")
+        check_lab_kernel(self.lab_kernel)
         if not 0 <= self.val_fraction < 0.5:
             raise SbnHwError(f"--val-fraction must be in [0, 0.5), got {self.val_fraction}")
 
@@ -261,7 +269,7 @@ def train(cfg: TrainConfig, data: Dataset, on_epoch=None, checkpoint: Path | Non
     history, step, start_epoch, spent = [], 0, 0, 0.0
     if resume:
         state = load_checkpoint(checkpoint)
-        if {"augment_shift": 0, "lab_kernel": 1, **state["config"]} != asdict(cfg):  # checkpoints from before these
+        if saved_config(state["config"], cfg) != asdict(cfg):
             raise SbnHwError("the checkpoint was made with other training settings; resume with the same options or start afresh")
         model.load_state_dict(state["model"])
         opt.load_state_dict(state["optimizer"])

@@ -85,8 +85,9 @@ def simulate(
     data = sim_dir / "bench_data.npz"
     np.savez(data, meta=np.array(json.dumps(meta)), x=narrowest_ints(x_hw),
              **{f"y{i}": narrowest_ints(g) for i, g in enumerate(golden)})
-    vcd = build_dir / "waves.vcd"
-    vcd.unlink(missing_ok=True)
+    vcd, dump = build_dir / "waves.vcd", rtl.directory / "dump.vcd"
+    for stale in (vcd, dump):  # a file left by an earlier run must never pass for this run's
+        stale.unlink(missing_ok=True)
     try:
         with ProgressWatcher(sim_dir / "progress.json", progress or (lambda done, total: None)):
             run_cocotb(rtl.sources, rtl.top, "test_accelerator", SIM_DIR / "accelerator",
@@ -94,16 +95,21 @@ def simulate(
                        run_dir=rtl.directory, waves=waves)
     except SbnHwError as e:
         where = ""
-        if waves and (rtl.directory / "dump.vcd").exists():
-            (rtl.directory / "dump.vcd").replace(vcd)
+        if waves and dump.exists():
+            dump.replace(vcd)
             where = f" (waves of the run: {vcd})"
         if result_path.exists():
             r = json.loads(result_path.read_text())
             if r["mismatches"]:
                 raise SbnHwError("RTL does not match the golden model: " + "; ".join(r["mismatches"]) + where) from None
+        if not where:
+            raise
         raise SbnHwError(f"{e}{where}") from None
     if waves:
-        (rtl.directory / "dump.vcd").replace(vcd)
+        if not dump.exists():
+            raise SbnHwError(f"the simulator wrote no waves ({dump} is missing): rebuild it by deleting "
+                             f"{sim_dir / 'verilator-waves'} and run again")
+        dump.replace(vcd)
     r = json.loads(result_path.read_text())
     return SimResult(np.load(outputs_path), r["frames"], r["cycles_per_frame_measured"], r["mismatch_count"],
                      r["mismatches"], time.time() - t0, golden, vcd if waves else None)

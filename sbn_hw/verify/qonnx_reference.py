@@ -99,7 +99,7 @@ def quantized_layers(accel, outputs: list[np.ndarray]) -> tuple[list[str], list[
     # A LAB unit's bits are its QONNX quantizer's; the MVAU feeding it emits accumulators, which no
     # quantizer holds (the LAB unit's bits hold them to account).
     pairs = [(l.name, o) for i, (l, o) in enumerate(zip(accel.layers, outputs))
-             if l.kind in ("threshold", "lab") or l.kind == "mvau" and (l.has_thresholds or i == last)]
+             if l.kind in ("threshold", "lab") or (l.kind == "mvau" and (l.has_thresholds or i == last))]
     return [n for n, _ in pairs], [o for _, o in pairs]
 
 

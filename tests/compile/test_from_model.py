@@ -102,3 +102,22 @@ def test_lab_unit_refuses_an_input_scale_other_than_the_models(tmp_path):
     twin = export_model(layout_twin(hardened), (1, 8, 8), tmp_path / "twin.onnx", bipolar_twin=True)
     with pytest.raises(SbnHwError, match="--input-scale 0.0625"):
         own_encodings_description(hardened, compile_qonnx(twin, "UINT5", 1 / 255).accel)
+
+
+@pytest.mark.parametrize("alpha", [1, 2])
+@pytest.mark.parametrize("le", [False, True])
+def test_class_threshold_is_exact_for_every_window_sum(alpha, le):
+    """[alpha*S + offset >= n] (or <=) equals the integer compare for every S in reach, with
+    integer offsets (exact ties), halves, float32 values, odd and even n, and offsets beyond reach."""
+    from sbn_hw.compile.from_model import class_threshold
+
+    rng = np.random.default_rng(alpha * 2 + le)
+    offsets = [0.0, 3.0, -4.0, 2.5, -0.5, 1e30, -1e30, float(np.float32(0.1)), *rng.normal(0, 30, 40).astype(np.float32)]
+    for reach in (0, 1, 17):
+        for n in (-7, -2, 0, 3, 8):
+            for off in offsets:
+                t = class_threshold(n, float(off), alpha, le, reach)
+                assert -reach - 1 <= t <= reach + 1
+                for s in range(-reach, reach + 1):
+                    want = alpha * s <= n - off if le else alpha * s >= n - off
+                    assert (s <= t if le else s >= t) == want, (n, off, s, t)

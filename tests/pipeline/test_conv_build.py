@@ -38,6 +38,35 @@ def test_every_method_builds_a_cnn_bit_exact_in_rtl(tmp_path, monkeypatch, metho
     assert sim["frames_simulated"] == 12 and sim["mismatches"] == 0
     analytic = comp["cycles_per_frame_analytic"]
     assert abs(sim["cycles_per_frame_measured"] - analytic) <= 0.05 * analytic
+    if method == "lab":
+        lab_units_follow_a_folding_file(out, monkeypatch)
+
+
+def lab_units_follow_a_folding_file(out, monkeypatch):
+    """The folding file compile writes names the LAB units too; given back with a LAB unit's PE
+    changed it is honoured (and the build stays bit-exact), and a PE that does not divide the
+    channels is refused naming the layer and the choices."""
+    from sbn_hw import SbnHwError
+    from sbn_hw.pipeline.stages import run_compile
+
+    written = json.loads((out / "compile" / "folding.json").read_text())
+    assert {"LAB_0", "LAB_1"} <= set(written) and set(written["LAB_1"]) == {"PE"}
+    written["LAB_1"]["PE"] = 4
+    (out / "fold.json").write_text(json.dumps(written))
+    cli(["compile", "--out", out, "--folding", out / "fold.json"], monkeypatch)
+    comp = json.loads((out / "compile" / "stage.json").read_text())
+    assert [l["pe"] for l in comp["layers"] if l["name"] == "LAB_1"] == [4]
+    cli(["simulate", "--out", out, "--max-frames", "4"], monkeypatch)
+    assert json.loads((out / "simulate" / "stage.json").read_text())["mismatches"] == 0
+    for layer in ("ConvolutionInputGenerator_0", "LAB_0"):  # simulate --layer: the first layer, and a LAB unit
+        cli(["simulate", "--out", out, "--layer", layer, "--max-frames", "3"], monkeypatch)
+        rec = json.loads((out / "simulate-layer" / "stage.json").read_text())
+        assert rec["layer"] == layer and rec["mismatches"] == 0 and rec["frames_simulated"] == 3
+    written["LAB_1"]["PE"] = 3
+    (out / "bad.json").write_text(json.dumps(written))
+    with pytest.raises(SbnHwError, match=r"LAB_1: PE=3 does not divide its 32 channels; choose PE from \[1, 2, 4"):
+        run_compile(out, folding=out / "bad.json")
+    assert (out / "compile" / "stage.json").is_file()  # the finished compile is left as it was
 
 
 def test_a_colour_cnn_streams_its_test_set_channels_innermost(tmp_path):

@@ -212,3 +212,17 @@ def test_augmentation_is_deterministic_and_resumable(tmp_path, digits_subset):
     assert all(torch.equal(sa[k], resumed[k]) for k in sa)
     with pytest.raises(SbnHwError, match="augment-shift must be >= 0"):
         train(TrainConfig(model="digits-cnn", epochs=1, augment_shift=-1), digits_subset)
+
+
+def test_checkpoints_from_before_lab_kernel_resume_as_they_were_made():
+    """A checkpoint without lab_kernel: a lab CNN was trained with the 1x1 form; for any other
+    model the setting changes nothing, so it matches whatever the resume asks for."""
+    from dataclasses import asdict
+
+    from sbn_hw.train import TrainConfig
+    from sbn_hw.train.trainer import saved_config
+
+    old_mlp = {k: v for k, v in asdict(TrainConfig(method="lab", model="tfc")).items() if k != "lab_kernel"}
+    assert saved_config(old_mlp, TrainConfig(method="lab", model="tfc")) == asdict(TrainConfig(method="lab", model="tfc"))
+    old_cnn = {k: v for k, v in asdict(TrainConfig(method="lab", model="digits-cnn")).items() if k != "lab_kernel"}
+    assert saved_config(old_cnn, TrainConfig(method="lab", model="digits-cnn"))["lab_kernel"] == 1
