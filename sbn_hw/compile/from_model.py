@@ -15,7 +15,6 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 import numpy as np
-import torch
 from brevitas.nn import QuantConv2d, QuantIdentity, QuantLinear
 from torch import nn
 
@@ -25,7 +24,7 @@ from sbn_hw.compile.bbn import bn_sign_thresholds
 from sbn_hw.compile.folding import divisors, streams_compatible
 from sbn_hw.golden.lab import class_pixels, taps_inside, window_sum_bound
 from sbn_hw.harden.brevitas_model import (ChannelAffine, HardenedModel, LABWindow, UnsignedBinaryActivation,
-                                          UnsignedBinaryWeight, uses_quantizer)
+                                          UnsignedBinaryWeight, layer_input_shapes, uses_quantizer)
 
 WEIGHT_LAYERS = (QuantLinear, QuantConv2d)
 BATCH_NORMS = (nn.BatchNorm1d, nn.BatchNorm2d)
@@ -46,18 +45,8 @@ class Block:
 
 
 def _flattened_maps(model: nn.Module) -> dict[int, tuple[int, int, int]]:
-    """{index of a Flatten in model.layers: the (C, H, W) map it flattens}, by a forward pass of
-    one blank image (an MLP has none)."""
-    shape = getattr(model, "input_shape", None)
-    if shape is None:
-        return {}
-    maps, x = {}, torch.zeros(1, *shape)
-    with torch.no_grad():
-        for i, m in enumerate(model.layers):
-            if isinstance(m, nn.Flatten):
-                maps[i] = tuple(int(v) for v in x.shape[1:])
-            x = m(x)
-    return maps
+    """{index of a Flatten in model.layers: the (C, H, W) map it flattens} (an MLP has none)."""
+    return {i: shape for i, shape in layer_input_shapes(model).items() if isinstance(model.layers[i], nn.Flatten)}
 
 
 def _blocks(model: nn.Module) -> list[Block]:

@@ -191,21 +191,21 @@ def _is_conv_activation(mods: list[nn.Module], i: int) -> bool:
     return False
 
 
-def _map_sizes(model: nn.Module) -> dict[int, tuple[int, int]]:
-    """{index in model.layers: the (H, W) of the NCHW map that layer receives} (empty for an MLP)."""
+def layer_input_shapes(model: nn.Module) -> dict[int, tuple[int, ...]]:
+    """{index in model.layers: the shape (without the batch) of what that layer receives}, by a
+    forward pass of one blank image in eval mode; empty for a model without an `input_shape`."""
     shape = getattr(model, "input_shape", None)
     if shape is None:
         return {}
-    sizes, x = {}, torch.zeros(1, *shape)
+    shapes, x = {}, torch.zeros(1, *shape)
     was_training = model.training
     model.eval()
     with torch.no_grad():
         for i, m in enumerate(model.layers):
-            if x.dim() == 4:
-                sizes[i] = (int(x.shape[2]), int(x.shape[3]))
+            shapes[i] = tuple(int(v) for v in x.shape[1:])
             x = m(x)
     model.train(was_training)
-    return sizes
+    return shapes
 
 
 def harden(model: nn.Module, input_step: float | None = None) -> HardenedModel:
@@ -215,7 +215,7 @@ def harden(model: nn.Module, input_step: float | None = None) -> HardenedModel:
     1 for +-1 pixels); needed only by a K x K LAB after the first layer, whose exact hardened form
     recovers the integer accumulator from it (LABWindow)."""
     mods = list(model.layers)
-    sizes = _map_sizes(model) if any(isinstance(m, LABConvActivation) for m in mods) else {}
+    shapes = layer_input_shapes(model) if any(isinstance(m, LABConvActivation) for m in mods) else {}
     layers: list[nn.Module] = []
     weight_layers_seen = 0
     for i, m in enumerate(mods):
@@ -231,7 +231,7 @@ def harden(model: nn.Module, input_step: float | None = None) -> HardenedModel:
                     raise ValueError("harden: a K x K LAB after the first layer needs input_step (1/pixel_max for "
                                      "integer pixels, 1 for +-1 pixels)")
                 step = input_step
-            layers += [lab_window(mods[i - 1], m, sizes[i], step), bipolar_activation()]
+            layers += [lab_window(mods[i - 1], m, shapes[i][1:], step), bipolar_activation()]
             continue
         if isinstance(m, BINARY_WEIGHT_LAYERS):
             weight_layers_seen += 1

@@ -81,6 +81,7 @@ def run_export(out: Path) -> dict:
     from sbn_hw.data import model_input, model_input_step
     from sbn_hw.export import export_model, load_onnx
     from sbn_hw.harden import harden
+    from sbn_hw.harden.brevitas_model import LABWindow
     from sbn_hw.train.trainer import predict_as_trained_and_sign
     from sbn_hw.verify.qonnx_reference import trace_qonnx
 
@@ -116,7 +117,7 @@ def run_export(out: Path) -> dict:
            "qonnx_max_abs_diff": err, "qonnx_trace": str(d / "qonnx_trace.npz"), "seconds": time.time() - t0}
     if twin is not None:
         rec["finn_layout_source"] = str(twin)
-        rec["lab_units"] = sum(type(m).__name__ == "LABWindow" for m in hardened.modules())
+        rec["lab_units"] = sum(isinstance(m, LABWindow) for m in hardened.modules())
     bd.finish("export", rec)
     return rec
 
