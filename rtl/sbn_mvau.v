@@ -14,13 +14,17 @@
 // and is kept in a buffer for the MH/PE output rows; outputs leave as MH/PE beats of PE elements.
 //
 // Pipeline (stage k = k cycles after the beat was issued; no stage ever stalls):
-//   0            issue: counters; synchronous reads of the weight memory and the input buffer
-//   1            read data of the synchronous reads (the block RAM read itself)
-//   2            (READ_REG=1) read data registered again: block RAM's slow clock-to-out and the
-//                stream/buffer select get a cycle of their own (the threshold read likewise)
+//   0            issue: counters; the stream's beat written to the input buffer
+//   1            the read addresses registered: every row, the first included, reads its input
+//                from the buffer a cycle after it was written, so no stream/buffer select (SIMD
+//                LUTs) stands in front of the arithmetic
+//   2            read data of the synchronous reads of the weight memory and the input buffer
+//   3            (READ_REG=1) read data registered again: block RAM's slow clock-to-out gets a
+//                cycle of its own (the threshold read likewise)
 //   +1           (PROD_REG=1, MODE=0) the integer products w ? x : -x registered (the negation is
 //                a carry chain of its own)
-//   ..ACC_POS    adder tree (sbn_adder_tree, registered every TREE_LEVELS levels and at its root)
+//   ..ACC_POS    adder tree (MODE=0: sbn_adder_tree, registered every TREE_LEVELS levels and at its
+//                root; bit modes: sbn_popcount, its 18-lane group sums registered, then its tree)
 //   ACC_POS      accumulate (and, with CMP_REG=0, compare)
 //   CMP_POS      (CMP_REG=1) the accumulated sum registered, compared with the threshold
 //   then         the output queue (axis_fifo, QD words) -> m_axis
@@ -72,9 +76,13 @@ module sbn_mvau #(
     localparam WA_W     = SF * NF > 1 ? $clog2(SF * NF) : 1;
     localparam LOG_SIMD = $clog2(SIMD);
     // Pipeline positions (cycles after issue): the adder tree's latency is sbn_adder_tree's LATENCY.
-    localparam TREE_LAT = (TREE_LEVELS == 0 || LOG_SIMD == 0) ? 0 : (LOG_SIMD + TREE_LEVELS - 1) / TREE_LEVELS;
+    // Bit modes count with sbn_popcount: a register after its 18-lane group sums, then its tree.
+    localparam LOG_GROUPS = $clog2((SIMD + 17) / 18);
+    localparam TREE_LAT = MODE == 0
+        ? ((TREE_LEVELS == 0 || LOG_SIMD == 0) ? 0 : (LOG_SIMD + TREE_LEVELS - 1) / TREE_LEVELS)
+        : ((TREE_LEVELS == 0) ? 0 : 1 + (LOG_GROUPS + TREE_LEVELS - 1) / TREE_LEVELS);
     localparam PROD_LAT = (MODE == 0 && PROD_REG) ? 1 : 0;
-    localparam ACC_POS  = 1 + READ_REG + PROD_LAT + TREE_LAT;  // the tree's sum meets the accumulator
+    localparam ACC_POS  = 2 + READ_REG + PROD_LAT + TREE_LAT;  // the tree's sum meets the accumulator
     localparam CMP_POS  = ACC_POS + CMP_REG;             // the result is written to the output queue
     localparam QD       = 1 << $clog2(CMP_POS + 2);      // output queue depth (results in flight + 2)
     localparam QC_W     = $clog2(QD) + 1;                // credit counter: 0..QD
@@ -96,7 +104,7 @@ module sbn_mvau #(
     assign s_axis_tready = !rst && from_stream && (room || !row_end);
 
     always @(posedge clk) begin
-        if (issue && from_stream) ibuf[sf] <= s_axis_tdata;
+        if (issue && from_stream && NF > 1) ibuf[sf] <= s_axis_tdata;
     end
     always @(posedge clk) begin
         if (rst) begin
@@ -118,14 +126,12 @@ module sbn_mvau #(
     // Control travelling with each beat: p_valid[k], p_first[k], p_last[k], p_nf[k] at stage k.
     reg [CMP_POS:1]        p_valid, p_first, p_last;
     reg [CMP_POS*NF_W-1:0] p_nf;
-    reg                    b_from_stream;
     integer k;
     always @(posedge clk) begin
         p_valid[1] <= issue;
         p_first[1] <= (sf == 0);
         p_last[1]  <= row_end;
         p_nf[0 +: NF_W] <= nf;
-        b_from_stream <= from_stream;
         for (k = 2; k <= CMP_POS; k = k + 1) begin
             p_valid[k] <= p_valid[k-1];
             p_first[k] <= p_first[k-1];
@@ -135,18 +141,35 @@ module sbn_mvau #(
         if (rst) p_valid <= {CMP_POS{1'b0}};
     end
 
-    // ---- stage 1: memory and buffer reads (read every cycle; p_valid says which count) --------
-    reg  [SIMD*IN_BITS-1:0] b_stream, b_buf;
-    wire [PE*SIMD-1:0]      b_w;
+    // ---- stage 1: the read addresses registered -------------------------------------------------
+    reg [SF_W-1:0] a_sf;
+    reg [WA_W-1:0] a_waddr;
     always @(posedge clk) begin
-        b_buf    <= ibuf[sf];
-        b_stream <= s_axis_tdata;
+        a_sf    <= sf;
+        a_waddr <= waddr;
     end
-    sbn_mvau_rom #(.DEPTH(SF * NF), .WIDTH(PE * SIMD), .ADDR_W(WA_W), .FILE(WEIGHT_FILE), .STYLE(WEIGHT_RAM_STYLE))
-        u_wmem (.clk(clk), .en(1'b1), .addr(waddr), .data(b_w));
-    wire [SIMD*IN_BITS-1:0] b_in = b_from_stream ? b_stream : b_buf;
 
-    // ---- stage 2 (READ_REG): the reads registered again ---------------------------------------
+    // ---- stage 2: memory and buffer reads (read every cycle; p_valid says which count) --------
+    wire [SIMD*IN_BITS-1:0] b_in;
+    wire [PE*SIMD-1:0]      b_w;
+    generate if (NF == 1) begin : g_stream_only
+        // Every row is a first row: the stream's beat delayed to stage 2, no buffer.
+        reg [SIMD*IN_BITS-1:0] s_q, s_qq;
+        always @(posedge clk) begin
+            s_q  <= s_axis_tdata;
+            s_qq <= s_q;
+        end
+        assign b_in = s_qq;
+    end else begin : g_buffer_read
+        // Read-first: a word rewritten at this edge (the next vector's first beat) is read as it was.
+        reg [SIMD*IN_BITS-1:0] r_buf;
+        always @(posedge clk) r_buf <= ibuf[a_sf];
+        assign b_in = r_buf;
+    end endgenerate
+    sbn_mvau_rom #(.DEPTH(SF * NF), .WIDTH(PE * SIMD), .ADDR_W(WA_W), .FILE(WEIGHT_FILE), .STYLE(WEIGHT_RAM_STYLE))
+        u_wmem (.clk(clk), .en(1'b1), .addr(a_waddr), .data(b_w));
+
+    // ---- stage 3 (READ_REG): the reads registered again ---------------------------------------
     wire [SIMD*IN_BITS-1:0] t_in;   // the tree's operands
     wire [PE*SIMD-1:0]      t_w;
     generate if (READ_REG) begin : g_read_reg
@@ -164,7 +187,8 @@ module sbn_mvau #(
     end endgenerate
 
     // ---- adder tree (TREE_LAT stages) -----------------------------------------------------------
-    // Per PE, the SIMD products are summed by a balanced adder tree (rtl/sbn_adder_tree.v).
+    // Per PE, the SIMD products are summed: integer ones by a balanced adder tree
+    // (rtl/sbn_adder_tree.v), single-bit ones by rtl/sbn_popcount.v (the product fused into it).
     // Integer mode: leaves are w ? x : -x (x widened by one bit so that -x always fits).
     // (Measured with Yosys: gating, 2*sum(w ? x : 0) - sum(x), costs more LUTs than add/sub leaves.)
     localparam X_W = IN_BITS + 1;
@@ -173,8 +197,8 @@ module sbn_mvau #(
     genvar gp, gi;
     generate
         if (MODE == 2) begin : g_x_ones
-            sbn_adder_tree #(.N(SIMD), .IN_W(1), .OUT_W(ACC_W), .SIGNED(0), .STAGE_LEVELS(TREE_LEVELS)) u_ones (
-                .clk(clk), .in_data(t_in[SIMD-1:0]), .sum(x_ones));
+            sbn_popcount #(.N(SIMD), .LANE_OP(1), .OUT_W(ACC_W), .STAGE_LEVELS(TREE_LEVELS)) u_ones (
+                .clk(clk), .x(t_in[SIMD-1:0]), .w({SIMD{1'b1}}), .count(x_ones));
         end else begin : g_no_x_ones
             assign x_ones = {ACC_W{1'b0}};
         end
@@ -195,12 +219,10 @@ module sbn_mvau #(
                 sbn_adder_tree #(.N(SIMD), .IN_W(X_W), .OUT_W(ACC_W), .SIGNED(1), .STAGE_LEVELS(TREE_LEVELS)) u_sum (
                     .clk(clk), .in_data(prod), .sum(partial[gp*ACC_W +: ACC_W]));
             end else begin : g_bits
-                // One bit per lane: XNOR (mode 1) or AND (modes 2, 3), then popcount.
-                wire [SIMD-1:0] lane = (MODE == 1) ? ~(t_in[SIMD-1:0] ^ t_w[gp*SIMD +: SIMD])
-                                                   :  (t_in[SIMD-1:0] & t_w[gp*SIMD +: SIMD]);
+                // One bit per lane, XNOR (mode 1) or AND (modes 2, 3), fused into the popcount.
                 wire [ACC_W-1:0] count;
-                sbn_adder_tree #(.N(SIMD), .IN_W(1), .OUT_W(ACC_W), .SIGNED(0), .STAGE_LEVELS(TREE_LEVELS)) u_pop (
-                    .clk(clk), .in_data(lane), .sum(count));
+                sbn_popcount #(.N(SIMD), .LANE_OP(MODE == 1 ? 0 : 1), .OUT_W(ACC_W), .STAGE_LEVELS(TREE_LEVELS)) u_pop (
+                    .clk(clk), .x(t_in[SIMD-1:0]), .w(t_w[gp*SIMD +: SIMD]), .count(count));
                 assign partial[gp*ACC_W +: ACC_W] = (MODE == 2) ? (count << 1) - x_ones : count;
             end
         end

@@ -34,7 +34,7 @@
 // path from m_axis_tready to s_axis_tready). The queue holds POS + 2 or more beats, so a
 // free-flowing consumer never slows the unit: one beat per cycle, latency POS + 1 cycles.
 //
-// Needs rtl/sbn_mvau.v (sbn_mvau_rom: the memory and its RAM_STYLE attributes), rtl/sbn_adder_tree.v
+// Needs rtl/sbn_mvau.v (sbn_mvau_rom: the memory and its RAM_STYLE attributes; and rtl/sbn_popcount.v, which sbn_mvau uses), rtl/sbn_adder_tree.v
 // and rtl/axis_fifo.v.
 module sbn_thresh #(
     parameter IN_BITS     = 8,       // bits per input element

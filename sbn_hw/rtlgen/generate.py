@@ -14,7 +14,7 @@ from sbn_hw.compile.accel import Accelerator, LabSpec, Layer, LayerSpec, PoolSpe
 from sbn_hw.paths import resource_dir
 
 RTL_LIBRARY = resource_dir("rtl")
-LIBRARY_FILES = ("sbn_mvau.v", "sbn_adder_tree.v", "axis_fifo.v", "axis_dwc.v", "sbn_thresh.v")
+LIBRARY_FILES = ("sbn_mvau.v", "sbn_popcount.v", "sbn_lut6.v", "sbn_adder_tree.v", "axis_fifo.v", "axis_dwc.v", "sbn_thresh.v")
 # Library modules only some accelerators instantiate (by layer kind).
 KIND_LIBRARY_FILES = {"window": ("sbn_swu.v",), "pool": ("sbn_maxpool.v",), "lab": ("sbn_lab.v",)}
 KIND_MODULES = {"mvau": "sbn_mvau", "threshold": "sbn_thresh", "window": "sbn_swu", "pool": "sbn_maxpool",
@@ -138,11 +138,15 @@ def pipeline_params(layer: LayerSpec, levels_per_stage: int = PIPELINE_LEVELS_PE
 def pipeline_latency(layer: LayerSpec, params: dict[str, int]) -> int:
     """Cycles from issuing a row's last beat to its result entering sbn_mvau's output queue
     (CMP_POS in rtl/sbn_mvau.v)."""
-    log_simd = max(0, int(layer.simd - 1).bit_length())
     k = params["TREE_LEVELS"]
-    tree = 0 if k == 0 or log_simd == 0 else -(-log_simd // k)
+    if layer.mode == "int":  # sbn_adder_tree over SIMD leaves
+        log_simd = max(0, int(layer.simd - 1).bit_length())
+        tree = 0 if k == 0 or log_simd == 0 else -(-log_simd // k)
+    else:  # sbn_popcount: its 18-lane group sums registered, then a tree over the groups
+        log_groups = max(0, int(-(-layer.simd // 18) - 1).bit_length())
+        tree = 0 if k == 0 else 1 + -(-log_groups // k)
     prod = params.get("PROD_REG", 0) if layer.mode == "int" else 0
-    return 1 + params["READ_REG"] + prod + tree + params["CMP_REG"]
+    return 2 + params["READ_REG"] + prod + tree + params["CMP_REG"]
 
 
 def layer_params(layer: LayerSpec, weight_file: str, thresh_file: str,

@@ -24,6 +24,9 @@ SWEEP = [
     ("and_act", 16, 4, 4, 16, 0, 1, False),
     ("and_w", 18, 9, 3, 6, 0, 1, True),
     ("and_w", 8, 4, 1, 8, 0, 1, False),
+    # SIMD past sbn_popcount's 18-lane group: several groups and their adder tree, a partial group
+    ("xnor", 80, 8, 2, 40, 0, 1, True),
+    ("and_act", 74, 4, 1, 74, 0, 1, True),  # NF = 1: every row streams, no input buffer
 ]
 # (case, WEIGHT_RAM_STYLE, THRESH_RAM_STYLE): every sbn_mvau_rom branch behaves the same. The SWEEP
 # above runs the styles "auto" resolves to (logic for its small memories).
@@ -49,6 +52,8 @@ PIPELINE_SWEEP = [
     (("and_w", 18, 9, 3, 6, 0, 1, True), 1, 0, 3, 1),
     (("xnor", 16, 8, 2, 16, 0, 1, True), 1, 0, 1, 1),  # SF = 1
     (("int", 4, 6, 6, 4, 0, 15, False), 0, 1, 1, 0),  # SF = 1, NF = 1
+    (("and_w", 80, 4, 2, 80, 0, 1, True), 1, 0, 1, 1),  # five popcount groups, a register per tree level
+    (("xnor", 80, 8, 2, 40, 0, 1, False), 0, 0, 0, 0),
 ]
 
 
@@ -96,11 +101,16 @@ def test_generator_pipelines_every_layer():
     assert (p["READ_REG"], p["PROD_REG"], p["TREE_LEVELS"], p["CMP_REG"]) == (1, 0, PIPELINE_LEVELS_PER_STAGE, 1)
     int_layer = random_layer("int", 12, 8, 2, 4, 0, 255, True, np.random.default_rng(0))
     assert layer_params(int_layer, "w.mem", "t.mem")["PROD_REG"] == 1  # the negation gets its own stage
-    assert pipeline_latency(int_layer, pipeline_params(int_layer, 2)) == 1 + 1 + 1 + 1 + 1  # SIMD 4: 2 levels
+    # address, read, read register, products, adder tree (SIMD 4: 2 levels), compare
+    assert pipeline_latency(int_layer, pipeline_params(int_layer, 2)) == 2 + 1 + 1 + 1 + 1
     assert pipeline_params(int_layer, 0) == {"READ_REG": 0, "PROD_REG": 0, "TREE_LEVELS": 0, "CMP_REG": 0}
-    assert pipeline_latency(layer, pipeline_params(layer, 0)) == 1  # the unpipelined unit
-    assert pipeline_latency(layer, pipeline_params(layer, 1)) == 1 + 1 + 3 + 1  # SIMD 8: three tree levels
-    assert pipeline_latency(layer, pipeline_params(layer, 2)) == 1 + 1 + 2 + 1
+    assert pipeline_latency(layer, pipeline_params(layer, 0)) == 2  # the unpipelined unit: address, read
+    # SIMD 8: one popcount group, its sum registered, no tree
+    assert pipeline_latency(layer, pipeline_params(layer, 1)) == 2 + 1 + 1 + 1
+    assert pipeline_latency(layer, pipeline_params(layer, 2)) == 2 + 1 + 1 + 1
+    wide = random_layer("xnor", 128, 4, 1, 64, 0, 1, True, np.random.default_rng(0))  # 4 groups: 2 tree levels
+    assert pipeline_latency(wide, pipeline_params(wide, 1)) == 2 + 1 + (1 + 2) + 1
+    assert pipeline_latency(wide, pipeline_params(wide, 2)) == 2 + 1 + (1 + 1) + 1
     with pytest.raises(SbnHwError, match="levels per pipeline stage"):
         pipeline_params(layer, -1)
 
@@ -121,7 +131,7 @@ def check_mvau(case, tmp_path_factory, style_params: dict | None = None):
     params = {**layer_params(layer, str(d / "w.mem"), str(d / "t.mem")), **(style_params or {})}
     try:
         run_cocotb(
-            [RTL_LIBRARY / "sbn_mvau.v", RTL_LIBRARY / "sbn_adder_tree.v", RTL_LIBRARY / "axis_fifo.v"], "sbn_mvau", "test_sbn_mvau", SIM_DIR / "sbn_mvau",
+            [RTL_LIBRARY / "sbn_mvau.v", RTL_LIBRARY / "sbn_popcount.v", RTL_LIBRARY / "sbn_lut6.v", RTL_LIBRARY / "sbn_adder_tree.v", RTL_LIBRARY / "axis_fifo.v"], "sbn_mvau", "test_sbn_mvau", SIM_DIR / "sbn_mvau",
             d / f"build_{build_key(params)}", params, {"SBN_TEST_DATA": str(d / "data.npz")},
         )
     except SbnHwError as e:

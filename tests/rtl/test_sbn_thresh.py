@@ -17,7 +17,7 @@ from sbn_hw.rtlgen.generate import RTL_LIBRARY, _hex_words
 from sbn_hw.verify.runner import SIM_DIR, build_key, run_cocotb
 from sbn_hw.verify.tools import verilator_env
 
-SOURCES = [RTL_LIBRARY / f for f in ("sbn_thresh.v", "sbn_mvau.v", "sbn_adder_tree.v", "axis_fifo.v")]
+SOURCES = [RTL_LIBRARY / f for f in ("sbn_thresh.v", "sbn_mvau.v", "sbn_popcount.v", "sbn_lut6.v", "sbn_adder_tree.v", "axis_fifo.v")]
 
 # (name, IN_BITS, IN_SIGNED, PE, C, NT, OUT_BITS, OUT_BIAS, frame elements, frames, RAM_STYLE, thresholds)
 # thresholds: None for random ascending rows, else the rows themselves.
