@@ -9,6 +9,7 @@ A layer is MW inputs x MH outputs with seeded random weights and thresholds; its
 PE x SIMD lanes, so one frame takes (MW/SIMD)*(MH/PE) cycles. "synapses per LUT per cycle" is
 PE*SIMD / LUT (logic): the multiply-accumulates a LUT does each cycle. LUT memory (LUT RAM, shift
 registers) is counted apart, as Vivado does. int8 rows are the first layer's int8 x binary mode.
+"model LUT" is compile.resources' estimate (logic + memory), the one --budget folds with.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from provenance import provenance_line, table
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from sbn_hw.compile.accel import Accelerator, LayerSpec  # noqa: E402
+from sbn_hw.compile.resources import accelerator_estimate  # noqa: E402
 from sbn_hw.flows.yosys import synthesize  # noqa: E402
 from sbn_hw.pipeline.progress import console  # noqa: E402
 from sbn_hw.rtlgen import generate_rtl  # noqa: E402
@@ -58,6 +60,7 @@ def measure(mode: str, mw: int, mh: int, pe: int, simd: int, seed: int, work: Pa
     return {"mode": mode, "shape": f"{mw}x{mh}", "pe": pe, "simd": simd, "lanes": lanes,
             "cycles": (mw // simd) * (mh // pe), "lut_logic": r.lut_logic, "lut_memory": r.lut_memory, "ff": r.ff,
             "bram36": r.bram, "dsp": r.dsp, "syn_per_lut": lanes / max(1, r.lut_logic),
+            "model_lut": accelerator_estimate(accel)[0].lut,
             "memories": r.memories or {}, "seconds": time.time() - t0}
 
 
@@ -65,11 +68,11 @@ def row(m: dict) -> list:
     mem = ", ".join(f"{k[0]}:{v}" for k, v in sorted(m["memories"].items()))
     return [m["mode"], m["shape"], f"{m['pe']}x{m['simd']}", f"{m['lanes']:,}", f"{m['cycles']:,}",
             f"{m['lut_logic']:,}", f"{m['lut_memory']:,}", f"{m['ff']:,}", f"{m['bram36']:g}", m["dsp"],
-            f"{m['syn_per_lut']:.2f}", mem, f"{m['seconds']:.0f}"]
+            f"{m['syn_per_lut']:.2f}", f"{m['model_lut']:,.0f}", mem, f"{m['seconds']:.0f}"]
 
 
 HEADER = ["mode", "MWxMH", "PExSIMD", "lanes", "cycles/frame", "LUT logic", "LUT mem", "FF", "BRAM36", "DSP",
-          "synapses/LUT/cycle", "memories (w/t/i)", "synth s"]
+          "synapses/LUT/cycle", "model LUT", "memories (w/t/i)", "synth s"]
 
 
 def main() -> None:

@@ -121,6 +121,9 @@ def _folding_options(f):
                      help="FINN-format folding JSON: {\"Defaults\": {...}, \"MVAU_0\": {\"PE\": 4, \"SIMD\": 8}, ...}."),
         click.option("--target-cycles", type=click.IntRange(min=1), default=None,
                      help="Choose PE/SIMD automatically for at most this many cycles per frame (>= 1) [default: 512]."),
+        click.option("--budget", metavar="BOARD", default=None,
+                     help="Choose PE/SIMD for the fewest cycles per frame whose estimated LUT/BRAM/DSP fit 85% of "
+                          "BOARD (a name from boards/, e.g. pynq-z2, or a board JSON file)."),
     ]
     for o in reversed(opts):
         f = o(f)
@@ -194,11 +197,11 @@ def export(out):
 @_source_options
 @_folding_options
 @_out_option
-def compile_cmd(out, onnx, input_dtype, input_scale, folding, target_cycles):
+def compile_cmd(out, onnx, input_dtype, input_scale, folding, target_cycles, budget):
     """Compile QONNX with FINN into the folded accelerator description; checks golden == FINN."""
     from sbn_hw.pipeline.stages import run_compile
 
-    run_compile(out, onnx, input_dtype, input_scale, folding, target_cycles)
+    run_compile(out, onnx, input_dtype, input_scale, folding, target_cycles, budget=budget)
 
 
 @cli.command()
@@ -338,7 +341,7 @@ def report(out):
 @_sim_options
 @_new_out_option
 @click.option("--board", default="pynq-z2", show_default=True)
-def build(out, folding, target_cycles, stall, max_frames, board, resume, **kw):
+def build(out, folding, target_cycles, budget, stall, max_frames, board, resume, **kw):
     """The whole path: train -> export -> compile -> simulate -> synth -> report.
 
     To compile a model of your own, use `sbn-hw compile --onnx FILE --out DIR`."""
@@ -349,7 +352,7 @@ def build(out, folding, target_cycles, stall, max_frames, board, resume, **kw):
 
     cfg = _train_config(**kw)
     # Every argument is checked before training starts, not when its stage is reached.
-    check_compile_arguments(folding, target_cycles, None, None)
+    check_compile_arguments(folding, target_cycles, None, None, budget)
     check_simulate_arguments(stall, max_frames)
     check_synth_board(board)
     out = out or default_out(cfg)
@@ -357,7 +360,7 @@ def build(out, folding, target_cycles, stall, max_frames, board, resume, **kw):
     t0 = time.time()
     run_train(out, cfg, resume)
     run_export(out)
-    run_compile(out, None, None, None, folding, target_cycles)
+    run_compile(out, None, None, None, folding, target_cycles, budget=budget)
     sim = run_simulate(out, stall=stall, max_frames=max_frames)
     run_synth(out, board)
     j, m = write_report(out)

@@ -42,6 +42,17 @@ def test_an_unknown_model_is_refused_before_anything_is_written(tmp_path, capsys
     assert not (tmp_path / "b").exists()
 
 
+@pytest.mark.parametrize("args,msg", [
+    (["--budget", "ulx3s-85f"], "--budget needs a Xilinx board"),
+    (["--budget", "nosuch"], "unknown board 'nosuch'"),
+    (["--budget", "pynq-z2", "--target-cycles", "64"], "give only one of --folding, --target-cycles and --budget"),
+])
+def test_a_bad_budget_is_refused_before_anything_is_written(tmp_path, capsys, monkeypatch, args, msg):
+    code, text = run(["build", "--dataset", "digits", *args, "--out", tmp_path / "b"], capsys, monkeypatch)
+    assert code != 0 and msg in text
+    assert not (tmp_path / "b").exists()
+
+
 def test_new_builds_get_a_folder_derived_from_what_is_built():
     a = default_out(TrainConfig(dataset="digits", model="digits-mlp", method="sbn"))
     b = default_out(TrainConfig(dataset="mnist5k", model="sfc", method="sbn"))

@@ -15,6 +15,9 @@ from sbn_hw.compile.folding import (auto_folding, divisors, folding_json, read_f
 from sbn_hw.export import load_onnx
 
 DEFAULT_TARGET_CYCLES = 512
+# The share of a board's LUT / BRAM / DSP the accelerator may take under --budget: the rest is for
+# the shell (DMA, interconnect, control) and the resource model's error (benchmarks/cnv.py shows it).
+BUDGET_SHARE = 0.85
 
 
 @dataclass
@@ -23,16 +26,60 @@ class CompileResult:
     finn_model: object  # qonnx ModelWrapper of the folded FINN HW graph
     folding_config: dict  # FINN-format folding JSON of the chosen folding
     folding_ignored: list[str]  # what a --folding file held that means nothing here (keys, FINN-only layers)
+    budget_choice: dict | None = None  # --budget: the board, the target chosen and the model's estimate
 
 
-def check_folding_source(folding_file: Path | None, target_cycles: int | None) -> None:
-    """A folding file or a target cycles per frame (>= 1), not both; checked before any work."""
-    if folding_file is not None and target_cycles is not None:
-        raise SbnHwError("give either --folding or --target-cycles, not both")
+def check_folding_source(folding_file: Path | None, target_cycles: int | None, budget: str | None = None) -> None:
+    """At most one of a folding file, a target cycles per frame (>= 1) and a board budget;
+    checked before any work."""
+    given = [o for o, v in (("--folding", folding_file), ("--target-cycles", target_cycles), ("--budget", budget))
+             if v is not None]
+    if len(given) > 1:
+        raise SbnHwError(f"give only one of --folding, --target-cycles and --budget (got {' and '.join(given)})")
+    if budget is not None:
+        budget_of_board(budget)
     if folding_file is not None and not Path(folding_file).is_file():
         raise SbnHwError(f"folding file '{folding_file}' does not exist")
     if target_cycles is not None and target_cycles < 1:
         raise SbnHwError(f"--target-cycles must be at least 1, got {target_cycles}")
+
+
+def budget_of_board(board: str) -> dict[str, float]:
+    """The LUT / BRAM36 / DSP the accelerator may use on a board (BUDGET_SHARE of its capacity)."""
+    from sbn_hw.boards import load_board
+
+    b = load_board(board)
+    cap = b.capacity
+    if "lut" not in cap or "bram36" not in cap:
+        raise SbnHwError(f"board {board} gives no LUT and BRAM36 capacity (its block RAM is counted otherwise); "
+                         "--budget needs a Xilinx board: choose one from boards/ or use --target-cycles")
+    return {k: cap[k] * BUDGET_SHARE for k in ("lut", "bram36", "dsp") if k in cap}
+
+
+def candidate_targets(accel: Accelerator) -> list[int]:
+    """The cycles per frame worth trying as targets, fastest first: every value a matrix layer's
+    folding can give (PE and SIMD dividing its shape), none below what the stream units reach."""
+    floor = stream_units_floor(accel)
+    values = {(l.mw // simd) * (l.mh // pe) * l.vectors for l in accel.layers if l.kind == "mvau"
+              for pe in divisors(l.mh) for simd in divisors(l.mw)}
+    return sorted({v for v in values if v >= floor} | {max(floor, 1)})
+
+
+def fold_for_budget(accel: Accelerator, budget: dict[str, float]) -> tuple[int, list, "Estimate"]:
+    """The fastest automatic folding whose modelled resources (compile.resources) fit `budget`
+    ({lut, bram36, dsp}): tries the candidate targets from the fastest and keeps the first that
+    fits. Returns (target cycles per frame, folding, estimate)."""
+    from sbn_hw.compile.resources import accelerator_estimate
+
+    est = None
+    for target in candidate_targets(accel):
+        folding = choose_folding(accel, None, target)
+        est, _ = accelerator_estimate(accel.with_folding(folding))
+        if est.fits(budget):
+            return target, folding, est
+    need = ", ".join(f"{k} {getattr(est, k):,.0f} > {v:,.0f}" for k, v in budget.items() if getattr(est, k) > v)
+    raise SbnHwError(f"no folding fits the budget: even the slowest ({target:,} cycles per frame) needs {need} "
+                     f"(model estimate, {BUDGET_SHARE:.0%} of the board); choose a larger board")
 
 
 def threshold_pe(layer, neighbour_simd: int | None, target_cycles: int) -> int:
@@ -159,18 +206,28 @@ def compile_qonnx(
     folding_file: Path | None = None,
     target_cycles: int | None = None,
     later_layers: dict[str, str] | None = None,
+    budget: str | None = None,
 ) -> CompileResult:
     """QONNX file -> folded FINN graph + accelerator description, in memory (nothing is written, so
     a bad folding file or an unsupported model leaves a finished build untouched). later_layers:
-    see choose_folding."""
+    see choose_folding. budget: a board name (boards/): the fastest folding whose modelled
+    resources fit BUDGET_SHARE of it (fold_for_budget)."""
+    check_folding_source(folding_file, target_cycles, budget)
     model = qonnx_to_finn_hw(load_onnx(qonnx_path), input_dtype, input_scale)
     unfolded = finn_hw_to_accelerator(model, input_dtype, input_scale)
+    choice = None
+    if budget is not None:
+        allowed = budget_of_board(budget)
+        target_cycles, _, est = fold_for_budget(unfolded, allowed)
+        choice = {"board": budget, "target_cycles": target_cycles, "estimate": est.as_dict(),
+                  "allowed": {k: round(v, 1) for k, v in allowed.items()}}
     ignored: list[str] = []
     folding = choose_folding(unfolded, folding_file, target_cycles, ignored, later_layers)
     accel = unfolded.with_folding(folding)  # validates stream compatibility, resolves "auto" memory styles
     names = [l.name for l in accel.layers]
     model = set_finn_folding(model, {n: (f[0], f[1]) for n, f in zip(names, accel.folding)})
-    return CompileResult(accel, model, folding_json(names, accel.folding, [l.kind for l in accel.layers]), ignored)
+    return CompileResult(accel, model, folding_json(names, accel.folding, [l.kind for l in accel.layers]), ignored,
+                         choice)
 
 
 def save_compile(res: CompileResult, out_dir: Path, accel: Accelerator | None = None) -> dict[str, Path]:

@@ -148,24 +148,25 @@ def own_flow_inputs(out: Path):
 
 
 def check_compile_arguments(folding: Path | None, target_cycles: int | None, input_dtype: str | None,
-                            input_scale: float | None) -> None:
+                            input_scale: float | None, budget: str | None = None) -> None:
     """What can be checked before any work: a typo must not un-finish a verified build."""
     from sbn_hw.compile.accel import check_input_type
     from sbn_hw.compile.pipeline import check_folding_source
 
-    check_folding_source(folding, target_cycles)
+    check_folding_source(folding, target_cycles, budget)
     check_input_type(input_dtype, input_scale)
 
 
 def run_compile(out: Path, onnx: Path | None = None, input_dtype: str | None = None, input_scale: float | None = None,
-                folding: Path | None = None, target_cycles: int | None = None, check_frames: int = 64) -> dict:
+                folding: Path | None = None, target_cycles: int | None = None, check_frames: int = 64,
+                budget: str | None = None) -> dict:
     """QONNX -> FINN -> accelerator description. Before anything is written the description is
     checked on every frame against FINN's execution and against QONNX execution of the source file,
     layer by layer; only then is the stage (re)started, invalidating the stages after it."""
     from sbn_hw.compile.accel import INPUT_DTYPES
     from sbn_hw.compile.finn_exec import finn_layer_outputs, finn_outputs_in_our_terms
     from sbn_hw.compile.folding import folding_json
-    from sbn_hw.compile.pipeline import compile_qonnx, lab_pes, save_compile
+    from sbn_hw.compile.pipeline import BUDGET_SHARE, compile_qonnx, lab_pes, save_compile
     from sbn_hw.export import load_onnx
     from sbn_hw.golden import compare_layer_outputs, run_accelerator
     from sbn_hw.golden.executor import host_scores
@@ -175,7 +176,7 @@ def run_compile(out: Path, onnx: Path | None = None, input_dtype: str | None = N
 
     t0 = time.time()
     bd = BuildDir(out)
-    check_compile_arguments(folding, target_cycles, input_dtype, input_scale)
+    check_compile_arguments(folding, target_cycles, input_dtype, input_scale, budget)
     labels, trace = None, None
     if onnx is None:  # our own flow: the exported model and the dataset's test frames
         erec = bd.record("export", required_by="compile")
@@ -202,8 +203,14 @@ def run_compile(out: Path, onnx: Path | None = None, input_dtype: str | None = N
         console.print(f"[bold]compile[/] {onnx} with FINN (input {input_dtype} x {input_scale:g})")
     # The LAB units compile adds to FINN's layout (LAB_0, ...) may be named in a folding file too.
     later = {f"LAB_{i}": "lab" for i in range(erec.get("lab_units", 0))} if twin is not None else {}
-    res = compile_qonnx(twin or onnx, input_dtype, input_scale, folding, target_cycles, later)
+    res = compile_qonnx(twin or onnx, input_dtype, input_scale, folding, target_cycles, later, budget)
     accel = res.accel
+    if res.budget_choice:
+        c = res.budget_choice
+        console.print(f"  --budget {c['board']}: the fastest folding the resource model fits in "
+                      f"{c['allowed']['lut']:,.0f} LUT / {c['allowed']['bram36']:g} BRAM36 "
+                      f"({BUDGET_SHARE:.0%} of the board): target {c['target_cycles']:,} cycles per frame, "
+                      f"estimate {c['estimate']['lut']:,} LUT / {c['estimate']['bram36']:g} BRAM36")
     if res.folding_ignored:
         console.print(f"  folding file: ignored {', '.join(res.folding_ignored)}")
     for l in accel.layers:
@@ -270,6 +277,7 @@ def run_compile(out: Path, onnx: Path | None = None, input_dtype: str | None = N
            "frames_checked_against_finn": int(len(x_hw)), "frames_checked_against_qonnx": int(len(x_hw)),
            "qonnx_check": cmp.as_dict(), "check_inputs": "test set" if labels is not None else "range-covering random",
            "cycles_per_frame_analytic": accel.cycles_per_frame,
+           "budget": res.budget_choice,
            "encodings_from": encodings_source(own),
            "finn_vs_qonnx": finn_vs_qonnx or "agrees",
            "layers": [l.as_record() for l in accel.layers],

@@ -1,0 +1,81 @@
+"""The resource model (compile.resources) and the folding chosen for a board's budget
+(compile.pipeline.fold_for_budget, `--budget BOARD`)."""
+
+import numpy as np
+import pytest
+
+from sbn_hw import SbnHwError
+from sbn_hw.compile.accel import Accelerator, LayerSpec
+from sbn_hw.compile.pipeline import (BUDGET_SHARE, budget_of_board, candidate_targets, check_folding_source,
+                                     choose_folding, fold_for_budget)
+from sbn_hw.compile.resources import Estimate, accelerator_estimate, popcount_luts, ram, rom
+
+
+def sfc_like(rng) -> Accelerator:
+    """mnist5k SFC's shape: an int8 784x256 layer, two 256x256 xnor layers, a 256x10 output."""
+    def layer(name, mw, mh, mode, lo, hi, thresholds=True):
+        w = rng.integers(0, 2, (mh, mw)).astype(np.uint8)
+        t = (rng.integers(-4, 5, mh).astype(np.int64), np.zeros(mh, bool)) if thresholds else (None, None)
+        return LayerSpec(name, mw, mh, 1, 1, mode, lo, hi, w, *t)
+
+    layers = (layer("MVAU_0", 784, 256, "int", -128, 127), layer("MVAU_1", 256, 256, "xnor", 0, 1),
+              layer("MVAU_2", 256, 256, "xnor", 0, 1), layer("MVAU_3", 256, 10, "xnor", 0, 1, thresholds=False))
+    return Accelerator(layers, "INT8", 1.0, np.ones(10), np.zeros(10))
+
+
+def test_popcount_model_follows_the_measured_unit():
+    # Yosys synth_xilinx of rtl/sbn_popcount.v: 20, 45 and 372 LUTs for 18, 36 and 256 lanes.
+    for n, measured in ((18, 20), (36, 45), (256, 372)):
+        assert abs(popcount_luts(n) - measured) <= 0.1 * measured
+    assert popcount_luts(3) < popcount_luts(4) < popcount_luts(19)
+
+
+def test_memories_by_style_and_depth():
+    assert rom("block", 512, 32) == Estimate(bram36=0.5)  # one RAMB18 holds 512 x 36
+    assert rom("logic", 1, 64) == Estimate()  # a single word is constants
+    assert rom("auto", 16, 64).lut > 0 and rom("auto", 16, 64).bram36 == 0  # shallow: logic
+    assert ram(64, 8).bram36 == 0 and ram(65, 8).bram36 > 0  # deeper stream buffers go to block RAM
+    assert ram(1, 8) == Estimate()
+
+
+def test_estimate_grows_with_the_lanes():
+    accel = sfc_like(np.random.default_rng(0))
+    slow = accelerator_estimate(accel.with_folding(choose_folding(accel, None, 4096)))[0]
+    fast = accelerator_estimate(accel.with_folding(choose_folding(accel, None, 64)))[0]
+    assert fast.lut > 4 * slow.lut
+    assert Estimate(10, 1, 0).fits({"lut": 10, "bram36": 1}) and not Estimate(11, 1, 0).fits({"lut": 10})
+
+
+def test_budget_folding_is_the_fastest_that_fits():
+    accel = sfc_like(np.random.default_rng(0))
+    budget = {"lut": 20000, "bram36": 100, "dsp": 0}
+    target, folding, est = fold_for_budget(accel, budget)
+    folded = accel.with_folding(folding)
+    assert est.fits(budget) and est == accelerator_estimate(folded)[0]
+    assert folded.cycles_per_frame <= target
+    # Every faster candidate is over the budget.
+    faster = [t for t in candidate_targets(accel) if t < target]
+    assert faster, "the budget should rule out some foldings"
+    for t in faster[-3:]:
+        assert not accelerator_estimate(accel.with_folding(choose_folding(accel, None, t)))[0].fits(budget)
+    # A larger budget is never slower.
+    assert fold_for_budget(accel, {"lut": 60000, "bram36": 100})[0] <= target
+
+
+def test_a_budget_nothing_fits_names_what_is_short():
+    accel = sfc_like(np.random.default_rng(0))
+    with pytest.raises(SbnHwError, match=r"no folding fits the budget: even the slowest .* needs lut .* > 100 "
+                                         r".*choose a larger board"):
+        fold_for_budget(accel, {"lut": 100, "bram36": 100})
+
+
+def test_board_budgets_and_exclusive_options():
+    b = budget_of_board("pynq-z2")
+    assert b == {"lut": 53200 * BUDGET_SHARE, "bram36": 140 * BUDGET_SHARE, "dsp": 220 * BUDGET_SHARE}
+    with pytest.raises(SbnHwError, match="unknown board 'pynq-z9'"):
+        budget_of_board("pynq-z9")
+    with pytest.raises(SbnHwError, match="--budget needs a Xilinx board"):
+        budget_of_board("ulx3s-85f")
+    with pytest.raises(SbnHwError, match="give only one of --folding, --target-cycles and --budget "
+                                         r"\(got --target-cycles and --budget\)"):
+        check_folding_source(None, 512, "pynq-z2")
