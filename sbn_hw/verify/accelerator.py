@@ -14,6 +14,8 @@ from sbn_hw import SbnHwError
 from sbn_hw.compile.accel import Accelerator
 from sbn_hw.golden import run_accelerator
 from sbn_hw.rtlgen import generate_rtl
+from sbn_hw.verify.bench import BENCH_TOP, INPUT_FILE, bench_verilog
+from sbn_hw.verify.streams import frames_to_words
 from sbn_hw.verify.progress import ProgressWatcher
 from sbn_hw.verify.runner import SIM_DIR, run_cocotb
 
@@ -85,14 +87,21 @@ def simulate(
     data = sim_dir / "bench_data.npz"
     np.savez(data, meta=np.array(json.dumps(meta)), x=narrowest_ints(x_hw),
              **{f"y{i}": narrowest_ints(g) for i, g in enumerate(golden)})
+    # The stream harness (simulation only) and its input words, next to the generated RTL.
+    first = accel.layers[0]
+    words = frames_to_words(x_hw, first.simd, first.in_bits)
+    digits = -(-first.simd * first.in_bits // 4)
+    (rtl.directory / INPUT_FILE).write_text("".join(f"{w:0{digits}x}\n" for w in words) or "0\n")
+    bench = rtl.directory / f"{BENCH_TOP}.v"
+    bench.write_text(bench_verilog(accel, len(words)))
     vcd, dump = build_dir / "waves.vcd", rtl.directory / "dump.vcd"
     for stale in (vcd, dump):  # a file left by an earlier run must never pass for this run's
         stale.unlink(missing_ok=True)
     try:
         with ProgressWatcher(sim_dir / "progress.json", progress or (lambda done, total: None)):
-            run_cocotb(rtl.sources, rtl.top, "test_accelerator", SIM_DIR / "accelerator",
+            run_cocotb([*rtl.sources, bench], BENCH_TOP, "test_accelerator", SIM_DIR / "accelerator",
                        sim_dir / ("verilator-waves" if waves else "verilator"), {}, {"SBN_BENCH_DATA": str(data)},
-                       run_dir=rtl.directory, waves=waves)
+                       run_dir=rtl.directory, waves=waves, lean=True)
     except SbnHwError as e:
         where = ""
         if waves and dump.exists():

@@ -25,14 +25,21 @@ def run_cocotb(
     extra_env: dict[str, str] | None = None,
     run_dir: Path | None = None,
     waves: bool = False,
+    lean: bool = False,
 ) -> Path:
     """Build `sources` with Verilator and run the cocotb `test_module` found in `bench_dir`.
 
     run_dir: working directory of the simulation (where relative $readmemh files are found).
     waves: build with tracing and write every signal to dump.vcd in the run directory.
+    lean: build without cocotb's --public-flat-rw, which makes every signal of the design
+        readable and writable through VPI and so keeps Verilator from optimising it (5x slower
+        on a CNN accelerator): the bench may then touch only what the sources mark public
+        (the stream harness, sbn_hw/verify/bench.py, marks its ports).
     Returns the results.xml path; raises SbnHwError if any cocotb test failed.
     """
     from cocotb_tools.runner import get_runner
+
+    from sbn_hw.verify.lean_runner import LeanVerilator
 
     env = verilator_env()
     build_dir = Path(build_dir).resolve()
@@ -40,7 +47,7 @@ def run_cocotb(
     saved = dict(os.environ)
     os.environ.update({k: env[k] for k in ("PATH", "VERILATOR_ROOT", "MAKEFLAGS") if k in env})
     try:
-        runner = get_runner("verilator")
+        runner = LeanVerilator() if lean else get_runner("verilator")
         runner.build(
             sources=[str(s) for s in sources],
             hdl_toplevel=toplevel,

@@ -1,20 +1,65 @@
-"""Whole-accelerator cocotb bench. The data file (SBN_BENCH_DATA) holds the input frames and the
-golden model's output for every layer. Phase 1 streams frames with no stalls to measure cycles
-per frame; phase 2 streams EVERY frame with random input stalls and output backpressure while
-monitoring every layer's output stream, so a mismatch names layer, frame, output and bit."""
+"""Whole-accelerator cocotb bench over the Verilog stream harness (sbn_hw/verify/bench.py): the
+simulator drives the input with random stalls, takes the output with random backpressure and
+writes every layer's stream to a file; this bench only starts the phases and checks the files.
+
+The data file (SBN_BENCH_DATA) holds the golden model's output for every layer; the input words
+are in the harness' bench_in.mem. Phase 1 streams frames with no stalls to measure cycles per
+frame; phase 2 streams EVERY frame with random input stalls and output backpressure, every layer's
+stream recorded, so a mismatch names layer, frame, output and bit."""
 
 import json
 import os
-import random
+from pathlib import Path
 
 import cocotb
 import numpy as np
+from cocotb.clock import Clock
+from cocotb.triggers import ClockCycles, First, RisingEdge, Timer
 
 from sbn_hw.golden import GoldenMismatch
-from sbn_hw.verify.axis import reset, run_streams, start_clock
+from sbn_hw.verify.bench import OUTPUT_FILE, tap_file
 from sbn_hw.verify.progress import write_progress
 from sbn_hw.verify.scoreboard import check_stream, cycles_per_frame
-from sbn_hw.verify.streams import frames_to_words, words_to_frames
+from sbn_hw.verify.streams import words_to_frames
+
+PROGRESS_EVERY_NS = 10 * 1_000_000  # progress file updates every 1,000,000 cycles of 10 ns
+
+
+def read_words(path: Path, with_cycles: bool = False):
+    """The harness' capture file: hex words, or "<cycle> <hex word>" lines."""
+    words, cycles = [], []
+    with open(path) as f:
+        for line in f:
+            parts = line.split()
+            if with_cycles:
+                cycles.append(int(parts[0]))
+            words.append(int(parts[-1], 16))
+    return (words, cycles) if with_cycles else words
+
+
+async def run_phase(dut, n_in: int, n_out: int, in_stall: float, out_stall: float, seed: int, idle_limit: int,
+                    record: bool, progress=None) -> None:
+    """Reset, then one harness phase to its end; raises on a hang (no handshake for idle_limit cycles)."""
+    dut.start.value = 0
+    dut.rst.value = 1
+    await ClockCycles(dut.clk, 2)
+    dut.rst.value = 0
+    dut.record.value = int(record)
+    dut.n_in.value, dut.n_out.value = n_in, n_out
+    dut.in_stall.value, dut.out_stall.value = min(65535, int(in_stall * 65536)), min(65535, int(out_stall * 65536))
+    dut.seed.value = seed * 2654435761 % (1 << 32) or 1
+    dut.idle_limit.value = idle_limit
+    await RisingEdge(dut.clk)
+    dut.start.value = 1
+    # The harness runs the phase; Python wakes only to report progress.
+    while isinstance(await First(RisingEdge(dut.done), RisingEdge(dut.hung), Timer(PROGRESS_EVERY_NS, "ns")), Timer):
+        if progress:
+            progress(int(dut.out_count.value))
+    dut.start.value = 0
+    await RisingEdge(dut.clk)
+    if int(dut.hung.value):
+        raise AssertionError(f"no stream handshake for {idle_limit} cycles after {int(dut.out_count.value)}/{n_out} "
+                             f"output words ({int(dut.in_count.value)}/{n_in} input words accepted)")
 
 
 @cocotb.test()
@@ -22,46 +67,44 @@ async def accelerator_bit_exact(dut):
     z = np.load(os.environ["SBN_BENCH_DATA"])
     meta = json.loads(str(z["meta"]))
     layers = meta["layers"]
-    x = z["x"]
     golden = [z[f"y{i}"] for i in range(len(layers))]
     first, last = layers[0], layers[-1]
-    words = frames_to_words(x, first["simd"], first["in_bits"])
+    n_frames = len(golden[0])
     words_per_frame_in, beats_out = first["sf"], last["nf"]
-    start_clock(dut)
+    Clock(dut.clk, 10, unit="ns", impl="gpi").start()  # toggled by the simulator interface, not by Python
 
     # Phase 1: throughput with the stream always ready.
-    await reset(dut)
-    n_tp = min(len(x), meta["throughput_frames"])
-    res = await run_streams(dut, words[: n_tp * words_per_frame_in], n_tp * beats_out, random.Random(meta["seed"]),
-                            idle_limit=meta["idle_limit"])
-    measured = cycles_per_frame(res.out_cycles, beats_out)
+    n_tp = min(n_frames, meta["throughput_frames"])
+    await run_phase(dut, n_tp * words_per_frame_in, n_tp * beats_out, 0.0, 0.0, meta["seed"], meta["idle_limit"], False)
+    _, out_cycles = read_words(Path(OUTPUT_FILE), with_cycles=True)
+    measured = cycles_per_frame(out_cycles, beats_out)
 
     # Phase 2: every frame, random stalls both sides, every layer's stream checked.
-    await reset(dut)
-    taps = [f"l{i}_out" for i in range(len(layers) - 1)]
-
     def progress(out_words: int) -> None:
         try:
-            write_progress(meta["progress_path"], out_words // beats_out, len(x))
+            write_progress(meta["progress_path"], out_words // beats_out, n_frames)
         except OSError:  # progress is for the user's eyes: never fail a correct simulation over it
             pass
 
-    res = await run_streams(dut, words, len(x) * beats_out, random.Random(meta["seed"] + 1),
-                            meta["in_stall"], meta["out_stall"], taps=taps, idle_limit=meta["idle_limit"],
-                            on_progress=progress)
+    t0 = cocotb.utils.get_sim_time("ns")
+    await run_phase(dut, n_frames * words_per_frame_in, n_frames * beats_out, meta["in_stall"], meta["out_stall"],
+                    meta["seed"] + 1, meta["idle_limit"], True, progress)
+    cycles = int((cocotb.utils.get_sim_time("ns") - t0) // 10)
+    progress(n_frames * beats_out)
+    out_words = read_words(Path(OUTPUT_FILE))
     mismatches = []
     for i, layer in enumerate(layers):
-        got = res.taps[f"l{i}_out"] if i < len(layers) - 1 else res.out_words
+        got = read_words(Path(tap_file(i))) if i < len(layers) - 1 else out_words
         try:
             check_stream(layer["name"], got, layer["pe"], layer["out_bits"], layer["out_signed"], golden[i])
         except GoldenMismatch as e:
             mismatches.append(str(e))
-    out = words_to_frames(res.out_words, last["pe"], last["out_bits"], last["out_signed"], last["mh"])
+    out = words_to_frames(out_words, last["pe"], last["out_bits"], last["out_signed"], last["mh"])
     np.save(meta["outputs_path"], out)
     result = {
         "frames": int(len(out)),
         "cycles_per_frame_measured": measured,
-        "cycles_total_phase2": res.cycles,
+        "cycles_total_phase2": cycles,
         "mismatch_count": int(np.sum(out != golden[-1])) if out.shape == golden[-1].shape else -1,
         "mismatches": mismatches,
     }

@@ -94,3 +94,36 @@ def test_bench_data_is_stored_in_the_narrowest_type_that_holds_it():
                           ([-(2**31) - 1], np.int64), ([], np.int8)]:
         got = narrowest_ints(np.array(values, np.int64))
         assert got.dtype == dtype and got.tolist() == values
+
+
+def test_a_wrong_weight_inside_the_rtl_names_its_layer_and_frame(tmp_path, monkeypatch):
+    """The harness records every layer's stream: one flipped weight bit of MVAU_1 (a middle layer)
+    is reported at MVAU_1, with the frame and the output, not just as a wrong final answer."""
+    import sbn_hw.rtlgen.generate as gen
+    from sbn_hw import SbnHwError
+
+    accel, x = conv_accel(np.random.default_rng(5))
+    original = gen.weight_words
+
+    def corrupt(layer):
+        words = original(layer)
+        if layer.name == "MVAU_1":
+            words[0] = f"{int(words[0], 16) ^ 1:0{len(words[0])}x}"
+        return words
+
+    monkeypatch.setattr(gen, "weight_words", corrupt)
+    with pytest.raises(SbnHwError, match=r"RTL does not match the golden model: layer MVAU_1: .*frame \d+"):
+        simulate(accel, x, tmp_path, in_stall=0.3, out_stall=0.3)
+
+
+def test_a_stuck_stream_is_reported_not_waited_for(tmp_path, monkeypatch):
+    """A sink that never takes a word: the harness' liveness check ends the run with what moved."""
+    import sbn_hw.verify.accelerator as sim
+    from sbn_hw import SbnHwError
+
+    accel, x = conv_accel(np.random.default_rng(5), frames=2)
+    original = sim.bench_verilog
+    monkeypatch.setattr(sim, "bench_verilog",
+                        lambda *a: original(*a).replace("m_ready <= (out_count", "m_ready <= 1'b0 && (out_count"))
+    with pytest.raises(SbnHwError, match=r"no stream handshake for \d+ cycles after 0/\d+ output words"):
+        simulate(accel, x, tmp_path)
