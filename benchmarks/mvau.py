@@ -37,7 +37,7 @@ MODES = {"xnor": ("xnor", 0, 1), "and": ("and_act", 0, 1), "and_w": ("and_w", 0,
 # issue 12's table: mnist5k SFC's 256x256 hidden layer and 784x256 int8 first layer at 512 and 32 cycles/frame.
 ISSUE_ROWS = [("xnor", 256, 256, 4, 32), ("xnor", 256, 256, 64, 32),
               ("int8", 784, 256, 8, 49), ("int8", 784, 256, 128, 49)]
-SWEEP_LANES = [(1, 64), (4, 64), (16, 16), (8, 32), (32, 32), (16, 128)]
+SWEEP_LANES = [(1, 64), (1, 256), (2, 128), (4, 64), (16, 16), (8, 32), (32, 32), (16, 128)]
 
 
 def one_layer(mode: str, mw: int, mh: int, pe: int, simd: int, seed: int) -> Accelerator:
