@@ -6,8 +6,8 @@
 module sbn_lut6 #(
     parameter [63:0] INIT = 64'h0   // bit k is the output for input value k (i[0] the least significant)
 ) (
-    input  wire [5:0] i,
-    output wire       o
+    input  wire [5:0] i,   // the table's address
+    output wire       o    // INIT[i]
 );
 `ifdef SBN_XILINX
     LUT6 #(.INIT(INIT)) u_lut (.O(o), .I0(i[0]), .I1(i[1]), .I2(i[2]), .I3(i[3]), .I4(i[4]), .I5(i[5]));

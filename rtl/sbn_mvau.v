@@ -75,8 +75,8 @@ module sbn_mvau #(
     localparam NF_W     = NF > 1 ? $clog2(NF) : 1;
     localparam WA_W     = SF * NF > 1 ? $clog2(SF * NF) : 1;
     localparam LOG_SIMD = $clog2(SIMD);
-    // Pipeline positions (cycles after issue): the adder tree's latency is sbn_adder_tree's LATENCY.
-    // Bit modes count with sbn_popcount: a register after its 18-lane group sums, then its tree.
+    // Pipeline positions (cycles after issue). TREE_LAT: MODE=0, sbn_adder_tree's LATENCY; bit
+    // modes, sbn_popcount's (a register after its 18-lane group sums, then its tree).
     localparam LOG_GROUPS = $clog2((SIMD + 17) / 18);
     localparam TREE_LAT = MODE == 0
         ? ((TREE_LEVELS == 0 || LOG_SIMD == 0) ? 0 : (LOG_SIMD + TREE_LEVELS - 1) / TREE_LEVELS)

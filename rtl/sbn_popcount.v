@@ -19,7 +19,7 @@ module sbn_popcount #(
 ) (
     input  wire             clk,    // used only when STAGE_LEVELS > 0
     input  wire [N-1:0]     x,      // lane i's operands are x[i] and w[i]
-    input  wire [N-1:0]     w,
+    input  wire [N-1:0]     w,      // (the weights, in the MVAU)
     output wire [OUT_W-1:0] count
 );
     localparam G     = (N + 17) / 18;                    // 18-lane groups (the last one padded with zero products)

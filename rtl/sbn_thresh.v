@@ -34,8 +34,8 @@
 // path from m_axis_tready to s_axis_tready). The queue holds POS + 2 or more beats, so a
 // free-flowing consumer never slows the unit: one beat per cycle, latency POS + 1 cycles.
 //
-// Needs rtl/sbn_mvau.v (sbn_mvau_rom: the memory and its RAM_STYLE attributes; and rtl/sbn_popcount.v, which sbn_mvau uses), rtl/sbn_adder_tree.v
-// and rtl/axis_fifo.v.
+// Needs rtl/sbn_mvau.v (sbn_mvau_rom: the memory and its RAM_STYLE attributes), with
+// rtl/sbn_popcount.v and rtl/sbn_lut6.v that sbn_mvau uses, rtl/sbn_adder_tree.v and rtl/axis_fifo.v.
 module sbn_thresh #(
     parameter IN_BITS     = 8,       // bits per input element
     parameter IN_SIGNED   = 0,       // 1: input elements are two's complement; 0: unsigned

@@ -122,7 +122,7 @@ def _folding_options(f):
         click.option("--target-cycles", type=click.IntRange(min=1), default=None,
                      help="Choose PE/SIMD automatically for at most this many cycles per frame (>= 1) [default: 512]."),
         click.option("--budget", metavar="BOARD", default=None,
-                     help="Choose PE/SIMD for the fewest cycles per frame whose estimated LUT/BRAM/DSP fit 85% of "
+                     help="Choose PE/SIMD for the fewest cycles per frame whose estimated LUT and BRAM fit 85% of "
                           "BOARD (a name from boards/, e.g. pynq-z2, or a board JSON file)."),
     ]
     for o in reversed(opts):

@@ -56,6 +56,21 @@ def budget_of_board(board: str) -> dict[str, float]:
     return {k: cap[k] * BUDGET_SHARE for k in ("lut", "bram36", "dsp") if k in cap}
 
 
+def check_built_within_budget(accel: Accelerator, choice: dict) -> dict:
+    """The description compile finally builds, within the budget --budget folded FINN's layout for:
+    a model's own encodings keep FINN's folding but may cost more (and_act's count of input ones,
+    LAB units). Returns its estimate; raises naming what is over and the way out."""
+    from sbn_hw.compile.resources import accelerator_estimate
+
+    est, _ = accelerator_estimate(accel)
+    over = [f"{k} {getattr(est, k):,.0f} > {v:,.0f}" for k, v in choice["allowed"].items() if getattr(est, k) > v]
+    if over:
+        raise SbnHwError(f"--budget {choice['board']}: the folding chosen for FINN's layout fits, but this model's own "
+                         f"encodings (and_act popcounts, LAB units) need {', '.join(over)}; give a slower "
+                         f"--target-cycles instead (e.g. {2 * choice['target_cycles']})")
+    return est.as_dict()
+
+
 def candidate_targets(accel: Accelerator) -> list[int]:
     """The cycles per frame worth trying as targets, fastest first: every value a matrix layer's
     folding can give (PE and SIMD dividing its shape), none below what the stream units reach."""

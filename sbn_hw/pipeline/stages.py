@@ -166,7 +166,7 @@ def run_compile(out: Path, onnx: Path | None = None, input_dtype: str | None = N
     from sbn_hw.compile.accel import INPUT_DTYPES
     from sbn_hw.compile.finn_exec import finn_layer_outputs, finn_outputs_in_our_terms
     from sbn_hw.compile.folding import folding_json
-    from sbn_hw.compile.pipeline import BUDGET_SHARE, compile_qonnx, lab_pes, save_compile
+    from sbn_hw.compile.pipeline import BUDGET_SHARE, check_built_within_budget, compile_qonnx, lab_pes, save_compile
     from sbn_hw.export import load_onnx
     from sbn_hw.golden import compare_layer_outputs, run_accelerator
     from sbn_hw.golden.executor import host_scores
@@ -248,6 +248,8 @@ def run_compile(out: Path, onnx: Path | None = None, input_dtype: str | None = N
             own = lab_pes(own, folding)
         res.folding_config = folding_json([l.name for l in own.layers], own.folding, [l.kind for l in own.layers])
         accel, golden = own, run_accelerator(own, x_hw)
+        if res.budget_choice is not None:
+            res.budget_choice["estimate_built"] = check_built_within_budget(accel, res.budget_choice)
 
     # 3. The accelerator == QONNX execution of the source file, every layer, every frame.
     what = "the accelerator" if own is not None else "FINN's graph"

@@ -15,9 +15,9 @@ from sbn_hw.compile.accel import Accelerator
 from sbn_hw.golden import run_accelerator
 from sbn_hw.rtlgen import generate_rtl
 from sbn_hw.verify.bench import BENCH_TOP, INPUT_FILE, bench_verilog
-from sbn_hw.verify.streams import frames_to_words
 from sbn_hw.verify.progress import ProgressWatcher
 from sbn_hw.verify.runner import SIM_DIR, run_cocotb
+from sbn_hw.verify.streams import frames_to_words
 
 
 @dataclass
@@ -85,8 +85,7 @@ def simulate(
                 idle_limit=idle_limit, result_path=str(result_path), outputs_path=str(outputs_path),
                 progress_path=str(sim_dir / "progress.json"))
     data = sim_dir / "bench_data.npz"
-    np.savez(data, meta=np.array(json.dumps(meta)), x=narrowest_ints(x_hw),
-             **{f"y{i}": narrowest_ints(g) for i, g in enumerate(golden)})
+    np.savez(data, meta=np.array(json.dumps(meta)), **{f"y{i}": narrowest_ints(g) for i, g in enumerate(golden)})
     # The stream harness (simulation only) and its input words, next to the generated RTL.
     first = accel.layers[0]
     words = frames_to_words(x_hw, first.simd, first.in_bits)

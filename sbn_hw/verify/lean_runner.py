@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from cocotb_tools.runner import Verilator
 
+from sbn_hw import SbnHwError
+
+PUBLIC_FLAG = "--public-flat-rw"
+
 
 class LeanVerilator(Verilator):
     """Builds like cocotb's Verilator runner, minus the flag that makes every signal public."""
 
     def _build_command(self):
         cmds = super()._build_command()
-        return [[arg for arg in cmd if arg != "--public-flat-rw"] for cmd in cmds]
+        if not any(PUBLIC_FLAG in cmd for cmd in cmds):
+            # cocotb changed how it builds: fail loudly rather than silently build the slow model.
+            raise SbnHwError(f"cocotb's Verilator build no longer passes {PUBLIC_FLAG}; update "
+                             "sbn_hw/verify/lean_runner.py for the installed cocotb")
+        return [[arg for arg in cmd if arg != PUBLIC_FLAG] for cmd in cmds]

@@ -39,7 +39,8 @@ def read_words(path: Path, with_cycles: bool = False):
 
 async def run_phase(dut, n_in: int, n_out: int, in_stall: float, out_stall: float, seed: int, idle_limit: int,
                     record: bool, progress=None) -> None:
-    """Reset, then one harness phase to its end; raises on a hang (no handshake for idle_limit cycles)."""
+    """Reset, then one harness phase to its end. Raises on a hang before every output word arrived;
+    a layer stream that stops short after that is left to the per-layer check, which names it."""
     dut.start.value = 0
     dut.rst.value = 1
     await ClockCycles(dut.clk, 2)
@@ -57,7 +58,7 @@ async def run_phase(dut, n_in: int, n_out: int, in_stall: float, out_stall: floa
             progress(int(dut.out_count.value))
     dut.start.value = 0
     await RisingEdge(dut.clk)
-    if int(dut.hung.value):
+    if int(dut.hung.value) and int(dut.out_count.value) < n_out:
         raise AssertionError(f"no stream handshake for {idle_limit} cycles after {int(dut.out_count.value)}/{n_out} "
                              f"output words ({int(dut.in_count.value)}/{n_in} input words accepted)")
 

@@ -69,6 +69,19 @@ def test_a_budget_nothing_fits_names_what_is_short():
         fold_for_budget(accel, {"lut": 100, "bram36": 100})
 
 
+def test_the_built_description_is_held_to_the_same_budget():
+    from sbn_hw.compile.pipeline import check_built_within_budget
+
+    accel = sfc_like(np.random.default_rng(0))
+    est = accelerator_estimate(accel)[0]
+    choice = {"board": "pynq-z2", "target_cycles": 512, "allowed": {"lut": est.lut + 1, "bram36": 140}}
+    assert check_built_within_budget(accel, choice)["lut"] == round(est.lut)
+    choice["allowed"]["lut"] = est.lut / 2
+    with pytest.raises(SbnHwError, match=r"--budget pynq-z2: the folding chosen for FINN's layout fits, but this "
+                                         r"model's own encodings .* need lut .*--target-cycles instead \(e.g. 1024\)"):
+        check_built_within_budget(accel, choice)
+
+
 def test_board_budgets_and_exclusive_options():
     b = budget_of_board("pynq-z2")
     assert b == {"lut": 53200 * BUDGET_SHARE, "bram36": 140 * BUDGET_SHARE, "dsp": 220 * BUDGET_SHARE}

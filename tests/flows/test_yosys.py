@@ -58,7 +58,9 @@ def test_memory_style_decides_block_ram(style, bram, mapped, tmp_path):
     assert layer.bram == bram
     assert layer.memories == {"weights": mapped, "thresholds": "logic", "input_buffer": "distributed"}
     assert layer.lut_memory > 0  # the input buffer is LUT RAM
+    # 8,192 ROM bits as LUT logic take at least 128 LUT6s (64 bits each) beside the unit itself;
+    # in block RAM the whole unit takes fewer than that.
     if style == "logic":
-        assert layer.lut_logic > 300  # 8,192 ROM bits as LUT logic
+        assert layer.lut_logic > 128 + 80, layer
     if style == "block":
-        assert layer.lut_logic < 300
+        assert layer.lut_logic < 128, layer

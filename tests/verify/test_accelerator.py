@@ -20,17 +20,19 @@ def test_input_threshold_layer_in_the_rtl_top(bipolar, tmp_path):
     assert abs(r.cycles_per_frame - accel.cycles_per_frame) <= 0.05 * accel.cycles_per_frame
 
 
-def conv_accel(rng: np.random.Generator, frames: int = 12, input_dtype: str = "UINT4"):
+def conv_accel(rng: np.random.Generator, frames: int = 12, input_dtype: str = "UINT4", size: int = 10):
     """A small CNN as compile makes one: [window 3x3 -> int conv 8ch] -> max-pool 2 -> [window 3x3
-    -> xnor conv 16ch] -> dense xnor 10, on 10x10x2 integer images; thresholds placed inside the
-    accumulators the frames really produce. Returns the accelerator and its frames."""
+    -> xnor conv 16ch] -> dense xnor 10, on size x size x 2 integer images (10: every map even; 11:
+    the pool drops the 9x9 map's last row and column); thresholds placed inside the accumulators
+    the frames really produce. Returns the accelerator and its frames."""
     from dataclasses import replace
 
     from sbn_hw.compile.accel import INPUT_DTYPES, Accelerator, LayerSpec, PoolSpec, WindowSpec
     from sbn_hw.golden.executor import accumulate, run_layer
 
     lo, hi = INPUT_DTYPES[input_dtype]
-    h, w, c = 10, 10, 2
+    h, w, c = size, size, 2
+    m = size - 2  # the first conv's map
     x = rng.integers(lo, hi + 1, (frames, h * w * c))
 
     def thresholded(layer, cur):
@@ -47,8 +49,8 @@ def conv_accel(rng: np.random.Generator, frames: int = 12, input_dtype: str = "U
 
     add(WindowSpec("SWU_0", h, w, c, 3, 1, 2, lo, hi))
     add(thresholded(LayerSpec("MVAU_0", 18, 8, 2, 6, "int", lo, hi, rng.integers(0, 2, (8, 18)).astype(np.uint8),
-                              vectors=64), cur))
-    add(PoolSpec("Pool_0", 8, 8, 8, 2, 4, 0, 1))
+                              vectors=m * m), cur))
+    add(PoolSpec("Pool_0", m, m, 8, 2, 4, 0, 1))
     add(WindowSpec("SWU_1", 4, 4, 8, 3, 1, 8, 0, 1))
     add(thresholded(LayerSpec("MVAU_1", 72, 16, 4, 24, "xnor", 0, 1, rng.integers(0, 2, (16, 72)).astype(np.uint8),
                               vectors=4), cur))
@@ -77,9 +79,12 @@ def test_conv_golden_is_torch_conv_and_pool():
     np.testing.assert_array_equal(outs[2], pooled)
 
 
-@pytest.mark.parametrize("stall", [0.0, 0.3])
-def test_conv_accelerator_in_the_rtl_top(stall, tmp_path):
-    accel, x = conv_accel(np.random.default_rng(5))
+@pytest.mark.parametrize("stall,size", [(0.0, 10), (0.3, 10), (0.3, 11)])
+def test_conv_accelerator_in_the_rtl_top(stall, size, tmp_path):
+    """size 11: the pool drops the first conv's last row, so MVAU_0 is still sending the last
+    frame's dropped words after the last output word: the harness waits for them (every layer's
+    stream whole) before it ends the run."""
+    accel, x = conv_accel(np.random.default_rng(5), size=size)
     r = simulate(accel, x, tmp_path, in_stall=stall, out_stall=stall)
     assert r.mismatch_count == 0 and r.frames == len(x)
     np.testing.assert_array_equal(r.outputs, r.golden[-1])
@@ -123,7 +128,12 @@ def test_a_stuck_stream_is_reported_not_waited_for(tmp_path, monkeypatch):
 
     accel, x = conv_accel(np.random.default_rng(5), frames=2)
     original = sim.bench_verilog
-    monkeypatch.setattr(sim, "bench_verilog",
-                        lambda *a: original(*a).replace("m_ready <= (out_count", "m_ready <= 1'b0 && (out_count"))
+
+    def stuck_sink(*a):
+        text = original(*a)
+        assert "m_ready <= !out_done" in text  # the sink's ready, made never true below
+        return text.replace("m_ready <= !out_done", "m_ready <= 1'b0 && !out_done")
+
+    monkeypatch.setattr(sim, "bench_verilog", stuck_sink)
     with pytest.raises(SbnHwError, match=r"no stream handshake for \d+ cycles after 0/\d+ output words"):
         simulate(accel, x, tmp_path)
