@@ -63,11 +63,11 @@ def check_built_within_budget(accel: Accelerator, choice: dict) -> dict:
     from sbn_hw.compile.resources import accelerator_estimate
 
     est, _ = accelerator_estimate(accel)
-    over = [f"{k} {getattr(est, k):,.0f} > {v:,.0f}" for k, v in choice["allowed"].items() if getattr(est, k) > v]
+    over = [f"{k} {getattr(est, k):,.1f} > {v:,.1f}" for k, v in choice["allowed"].items() if getattr(est, k) > v]
     if over:
         raise SbnHwError(f"--budget {choice['board']}: the folding chosen for FINN's layout fits, but this model's own "
                          f"encodings (and_act popcounts, LAB units) need {', '.join(over)}; give a slower "
-                         f"--target-cycles instead (e.g. {2 * choice['target_cycles']})")
+                         f"--target-cycles instead (e.g. {2 * choice['target_cycles']}) and check it with sbn-hw synth")
     return est.as_dict()
 
 
@@ -92,7 +92,7 @@ def fold_for_budget(accel: Accelerator, budget: dict[str, float]) -> tuple[int, 
         est, _ = accelerator_estimate(accel.with_folding(folding))
         if est.fits(budget):
             return target, folding, est
-    need = ", ".join(f"{k} {getattr(est, k):,.0f} > {v:,.0f}" for k, v in budget.items() if getattr(est, k) > v)
+    need = ", ".join(f"{k} {getattr(est, k):,.1f} > {v:,.1f}" for k, v in budget.items() if getattr(est, k) > v)
     raise SbnHwError(f"no folding fits the budget: even the slowest ({target:,} cycles per frame) needs {need} "
                      f"(model estimate, {BUDGET_SHARE:.0%} of the board); choose a larger board")
 

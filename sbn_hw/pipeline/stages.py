@@ -249,7 +249,9 @@ def run_compile(out: Path, onnx: Path | None = None, input_dtype: str | None = N
         res.folding_config = folding_json([l.name for l in own.layers], own.folding, [l.kind for l in own.layers])
         accel, golden = own, run_accelerator(own, x_hw)
         if res.budget_choice is not None:
-            res.budget_choice["estimate_built"] = check_built_within_budget(accel, res.budget_choice)
+            built = res.budget_choice["estimate_built"] = check_built_within_budget(accel, res.budget_choice)
+            console.print(f"  own encodings' description within the budget too: estimate {built['lut']:,} LUT / "
+                          f"{built['bram36']:g} BRAM36")
 
     # 3. The accelerator == QONNX execution of the source file, every layer, every frame.
     what = "the accelerator" if own is not None else "FINN's graph"

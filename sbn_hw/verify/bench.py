@@ -13,7 +13,8 @@ The harness (module sbn_accel_bench, written next to the generated RTL; simulati
   - done: n_out output words taken and, while recording, every layer's whole stream seen (a max-pool
     drops a map's trailing rows, so the layer before it may still be sending after the last
     output word); the files are then closed. hung: no handshake on either port for idle_limit
-    cycles while words are still due (the liveness check), or a capture file could not be opened.
+    cycles while words are still due (the liveness check). file_error: a capture file could not be
+    opened (the phase ends at once).
 The stream generators are seeded from `seed` when a phase starts.
 """
 
@@ -48,7 +49,8 @@ PORTS = [
     ("input  wire [31:0]", "seed", "random stream seed, taken when a phase starts"),
     ("input  wire [31:0]", "idle_limit", "cycles without any handshake before hung"),
     ("output reg        ", "done", "the phase ended with every word seen"),
-    ("output reg        ", "hung", "the phase ended without (liveness check, or a file not opened)"),
+    ("output reg        ", "hung", "the phase ended without: no handshake for idle_limit cycles"),
+    ("output reg        ", "file_error", "a capture file could not be opened (the phase ended at once)"),
     ("output reg  [31:0]", "out_count", "output words taken so far (progress)"),
     ("output reg  [31:0]", "in_count", "input words accepted so far"),
 ]
@@ -70,7 +72,7 @@ def _tap_decls(accel: Accelerator) -> str:
 def _tap_opens(accel: Accelerator) -> str:
     return "".join(f'                fd_tap{i} = $fopen("{tap_file(i)}", "w");\n'
                    f'                if (fd_tap{i} == 0) begin $display("sbn_accel_bench: cannot write {tap_file(i)}"); '
-                   f"hung <= 1'b1; end\n" for i in range(len(accel.layers) - 1))
+                   f"file_error <= 1'b1; end\n" for i in range(len(accel.layers) - 1))
 
 
 def _tap_captures(accel: Accelerator) -> str:
@@ -152,15 +154,15 @@ module {BENCH_TOP} (
     always @(posedge clk) begin
         start_q <= start;
         if (rst) begin
-            running <= 1'b0; recording <= 1'b0; done <= 1'b0; hung <= 1'b0;
+            running <= 1'b0; recording <= 1'b0; done <= 1'b0; hung <= 1'b0; file_error <= 1'b0;
             s_valid <= 1'b0; m_ready <= 1'b0; in_count <= 0; out_count <= 0; cycle <= 0; idle <= 0;{resets}
-        end else if (start && !start_q && !running && !done && !hung) begin
+        end else if (start && !start_q && !running && !done && !hung && !file_error) begin
             running <= 1'b1;
             recording <= record;
             rnd_in <= seed | 32'd1;
             rnd_out <= (seed ^ 32'h9e3779b9) | 32'd1;
             fd_out = $fopen("{OUTPUT_FILE}", "w");
-            if (fd_out == 0) begin $display("sbn_accel_bench: cannot write {OUTPUT_FILE}"); hung <= 1'b1; end
+            if (fd_out == 0) begin $display("sbn_accel_bench: cannot write {OUTPUT_FILE}"); file_error <= 1'b1; end
             if (record) begin
 {_tap_opens(accel)}            end
         end else if (running) begin
@@ -180,12 +182,12 @@ module {BENCH_TOP} (
                 $fwrite(fd_out, "%0d %h\\n", cycle, m_data);
             end
 {_tap_captures(accel)}            idle <= (take_in || take_out || tap_moved) ? 0 : idle + 1;
-            if (finished || hung || idle > idle_limit) begin
+            if (finished || file_error || idle > idle_limit) begin
                 running <= 1'b0;
                 s_valid <= 1'b0;
                 m_ready <= 1'b0;
-                done <= finished && !hung;
-                hung <= hung || !finished;
+                done <= finished && !file_error;
+                hung <= !finished && !file_error;
                 $fclose(fd_out);
                 if (recording) begin
 {closes}                end

@@ -10,14 +10,20 @@ from sbn_hw.verify.streams import words_to_frames
 
 
 def check_stream(name: str, words: list[int], per_beat: int, ew: int, signed: bool, golden: np.ndarray) -> None:
-    """Decode `words` into frames and raise GoldenMismatch naming layer, frame, output and bit."""
-    frames = words_to_frames(words, per_beat, ew, signed, golden.shape[1]) if words else np.zeros((0, golden.shape[1]), np.int64)
+    """Decode `words` into frames and raise GoldenMismatch naming layer, frame, output and bit. The
+    whole frames are compared first; a stream that stopped short (or ran long) is then named with
+    its word count."""
+    from sbn_hw.golden import GoldenMismatch
+
+    words_per_frame = golden.shape[1] // per_beat
+    whole = len(words) // words_per_frame
+    frames = (words_to_frames(words[: whole * words_per_frame], per_beat, ew, signed, golden.shape[1]) if whole
+              else np.zeros((0, golden.shape[1]), np.int64))
     n = min(len(frames), len(golden))
     compare_layer_outputs(name, frames[:n], golden[:n])
-    if len(frames) != len(golden):
-        from sbn_hw.golden import GoldenMismatch
-
-        raise GoldenMismatch(f"layer {name}: {len(frames)} frames out, golden has {len(golden)}")
+    if len(words) != len(golden) * words_per_frame:
+        raise GoldenMismatch(f"layer {name}: {len(words)} words out ({whole} whole frames), golden has {len(golden)} "
+                             f"frames of {words_per_frame} words")
 
 
 def cycles_per_frame(out_cycles: list[int], beats_per_frame: int) -> float:

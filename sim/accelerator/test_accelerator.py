@@ -53,11 +53,18 @@ async def run_phase(dut, n_in: int, n_out: int, in_stall: float, out_stall: floa
     await RisingEdge(dut.clk)
     dut.start.value = 1
     # The harness runs the phase; Python wakes only to report progress.
-    while isinstance(await First(RisingEdge(dut.done), RisingEdge(dut.hung), Timer(PROGRESS_EVERY_NS, "ns")), Timer):
+    while isinstance(await First(RisingEdge(dut.done), RisingEdge(dut.hung), RisingEdge(dut.file_error),
+                                 Timer(PROGRESS_EVERY_NS, "ns")), Timer):
         if progress:
             progress(int(dut.out_count.value))
     dut.start.value = 0
     await RisingEdge(dut.clk)
+    if int(dut.file_error.value):
+        raise AssertionError("the harness could not open its capture files in the run directory (see "
+                             "'sbn_accel_bench: cannot write' above): check that the build folder is writable")
+    if int(dut.hung.value) and int(dut.out_count.value) == n_out:
+        dut._log.warning(f"every output word arrived, then no layer stream moved for {idle_limit} cycles: a layer "
+                         "stopped short of its words (the per-layer check below names it)")
     if int(dut.hung.value) and int(dut.out_count.value) < n_out:
         raise AssertionError(f"no stream handshake for {idle_limit} cycles after {int(dut.out_count.value)}/{n_out} "
                              f"output words ({int(dut.in_count.value)}/{n_in} input words accepted)")

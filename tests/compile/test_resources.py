@@ -64,7 +64,7 @@ def test_budget_folding_is_the_fastest_that_fits():
 
 def test_a_budget_nothing_fits_names_what_is_short():
     accel = sfc_like(np.random.default_rng(0))
-    with pytest.raises(SbnHwError, match=r"no folding fits the budget: even the slowest .* needs lut .* > 100 "
+    with pytest.raises(SbnHwError, match=r"no folding fits the budget: even the slowest .* needs lut .* > 100\.0 "
                                          r".*choose a larger board"):
         fold_for_budget(accel, {"lut": 100, "bram36": 100})
 
