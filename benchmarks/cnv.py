@@ -90,7 +90,7 @@ def main() -> None:
                      f"{r['mismatches']} / {r['sim_frames']} ({r['cycles_measured']:.0f} cyc)" if "sim_frames" in r else "-"])
         (args.out / f"build{i}" / "bench_row.json").write_text(json.dumps(r))
     print()
-    print(table(rows, ["folding", "cycles/frame", f"frames/s at {CLOCK_MHZ} MHz (analytic)", "LUT", "FF", "BRAM36",
+    print(table(rows, ["folding", "cycles/frame", f"frames/s if clocked at {CLOCK_MHZ} MHz (no timing run)", "LUT", "FF", "BRAM36",
                        "DSP", "model LUT / BRAM36", "fits xc7z020", "RTL mismatches / frames"]))
     print(f"\nYosys synth_xilinx estimate for xc7z020 (budget {XC7Z020['lut']:,} LUT, {XC7Z020['bram36']} BRAM36, "
           f"{XC7Z020['dsp']} DSP); frames/s = {CLOCK_MHZ} MHz / cycles per frame, no timing run. "

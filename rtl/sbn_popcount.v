@@ -30,25 +30,16 @@ module sbn_popcount #(
     function product(input a, input b);
         product = LANE_OP ? (a & b) : ~(a ^ b);
     endfunction
-    // LUT contents. Stage A: bit `b` of the count of three lane products, inputs {w2,x2,w1,x1,w0,x0}.
-    function [63:0] triple_init(input integer b);
-        integer k;
-        reg [1:0] c;
-        begin
-            for (k = 0; k < 64; k = k + 1) begin
-                c = product(k[0], k[1]) + product(k[2], k[3]) + product(k[4], k[5]);
-                triple_init[k] = c[b];
-            end
-        end
-    endfunction
-    // Stage B: bit `b` of the count of six bits (a 6:3 counter).
-    function [63:0] count6_init(input integer b);
+    // LUT contents: bit `b` of a count over the six inputs. PAIRS = 1 (stage A): the count of three
+    // lane products, inputs {w2,x2,w1,x1,w0,x0}; PAIRS = 0 (stage B): the count of six bits (6:3).
+    function [63:0] count_init(input integer pairs, input integer b);
         integer k;
         reg [2:0] c;
         begin
             for (k = 0; k < 64; k = k + 1) begin
-                c = k[0] + k[1] + k[2] + k[3] + k[4] + k[5];
-                count6_init[k] = c[b];
+                c = pairs ? product(k[0], k[1]) + product(k[2], k[3]) + product(k[4], k[5])
+                          : k[0] + k[1] + k[2] + k[3] + k[4] + k[5];
+                count_init[k] = c[b];
             end
         end
     endfunction
@@ -70,8 +61,8 @@ module sbn_popcount #(
                             assign ops[2*gl +: 2] = {LANE_OP ? 1'b0 : 1'b1, 1'b0};
                         end
                     end
-                    sbn_lut6 #(.INIT(triple_init(0))) u_lo (.i(ops), .o(lo[gt]));
-                    sbn_lut6 #(.INIT(triple_init(1))) u_hi (.i(ops), .o(hi[gt]));
+                    sbn_lut6 #(.INIT(count_init(1, 0))) u_lo (.i(ops), .o(lo[gt]));
+                    sbn_lut6 #(.INIT(count_init(1, 1))) u_hi (.i(ops), .o(hi[gt]));
                 end else begin : g_off
                     assign {hi[gt], lo[gt]} = 2'b00;     // a triple wholly past N
                 end
@@ -79,8 +70,8 @@ module sbn_popcount #(
             // Stage B: sum = count6(lo) + 2 * count6(hi).
             wire [2:0] u, v;
             for (gb = 0; gb < 3; gb = gb + 1) begin : g_count
-                sbn_lut6 #(.INIT(count6_init(gb))) u_lo6 (.i(lo), .o(u[gb]));
-                sbn_lut6 #(.INIT(count6_init(gb))) u_hi6 (.i(hi), .o(v[gb]));
+                sbn_lut6 #(.INIT(count_init(0, gb))) u_lo6 (.i(lo), .o(u[gb]));
+                sbn_lut6 #(.INIT(count_init(0, gb))) u_hi6 (.i(hi), .o(v[gb]));
             end
             assign group_sum[gg*SUM_W +: SUM_W] = {2'b00, u} + {1'b0, v, 1'b0};
         end
