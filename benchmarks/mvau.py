@@ -8,7 +8,9 @@ DSP and synapses per LUT (logic) per cycle, for every accumulator mode and a swe
 A layer is MW inputs x MH outputs with seeded random weights and thresholds; its folding is
 PE x SIMD lanes, so one frame takes (MW/SIMD)*(MH/PE) cycles. "synapses per LUT per cycle" is
 PE*SIMD / LUT (logic): the multiply-accumulates a LUT does each cycle. LUT memory (LUT RAM, shift
-registers) is counted apart, as Vivado does. int8 rows are the first layer's int8 x binary mode.
+registers) is counted apart, as Vivado does; "all LUT" divides by logic + memory. int8 rows are the
+first layer's int8 x binary mode in LUTs, int8-dsp rows the same on DSP48 slices (resType "dsp":
+two lanes per DSP; the xc7z020 has 220).
 "model LUT" is compile.resources' estimate (logic + memory), the one --budget folds with.
 """
 
@@ -33,10 +35,12 @@ from sbn_hw.pipeline.progress import console  # noqa: E402
 from sbn_hw.rtlgen import generate_rtl  # noqa: E402
 
 # (mode, input range): the accumulator modes sbn_mvau builds.
-MODES = {"xnor": ("xnor", 0, 1), "and": ("and_act", 0, 1), "and_w": ("and_w", 0, 1), "int8": ("int", -128, 127)}
+MODES = {"xnor": ("xnor", 0, 1), "and": ("and_act", 0, 1), "and_w": ("and_w", 0, 1), "int8": ("int", -128, 127),
+         "int8-dsp": ("int", -128, 127)}
 # issue 12's table: mnist5k SFC's 256x256 hidden layer and 784x256 int8 first layer at 512 and 32 cycles/frame.
+# int8-dsp at 8x49: the 512-cycle row on 200 of the xc7z020's 220 DSPs.
 ISSUE_ROWS = [("xnor", 256, 256, 4, 32), ("xnor", 256, 256, 64, 32),
-              ("int8", 784, 256, 8, 49), ("int8", 784, 256, 128, 49)]
+              ("int8", 784, 256, 8, 49), ("int8", 784, 256, 128, 49), ("int8-dsp", 784, 256, 8, 49)]
 SWEEP_LANES = [(1, 64), (1, 256), (2, 128), (4, 64), (16, 16), (8, 32), (32, 32), (16, 128)]
 
 
@@ -48,7 +52,8 @@ def one_layer(mode: str, mw: int, mh: int, pe: int, simd: int, seed: int) -> Acc
                       rng.integers(-8, 9, mh).astype(np.int64) + (mw // 2 if kind in ("xnor", "and_w") else 0),
                       rng.integers(0, 2, mh).astype(bool))
     dtype = "INT8" if kind == "int" else "BINARY"
-    return Accelerator((layer,), dtype, 1.0, np.ones(mh), np.zeros(mh))
+    accel = Accelerator((layer,), dtype, 1.0, np.ones(mh), np.zeros(mh))
+    return accel.with_int_res_type("dsp") if mode == "int8-dsp" else accel
 
 
 def measure(mode: str, mw: int, mh: int, pe: int, simd: int, seed: int, work: Path) -> dict:
@@ -60,6 +65,7 @@ def measure(mode: str, mw: int, mh: int, pe: int, simd: int, seed: int, work: Pa
     return {"mode": mode, "shape": f"{mw}x{mh}", "pe": pe, "simd": simd, "lanes": lanes,
             "cycles": (mw // simd) * (mh // pe), "lut_logic": r.lut_logic, "lut_memory": r.lut_memory, "ff": r.ff,
             "bram36": r.bram, "dsp": r.dsp, "syn_per_lut": lanes / max(1, r.lut_logic),
+            "syn_per_all_lut": lanes / max(1, r.lut_logic + r.lut_memory),
             "model_lut": accelerator_estimate(accel)[0].lut,
             "memories": r.memories or {}, "seconds": time.time() - t0}
 
@@ -68,11 +74,12 @@ def row(m: dict) -> list:
     mem = ", ".join(f"{k[0]}:{v}" for k, v in sorted(m["memories"].items()))
     return [m["mode"], m["shape"], f"{m['pe']}x{m['simd']}", f"{m['lanes']:,}", f"{m['cycles']:,}",
             f"{m['lut_logic']:,}", f"{m['lut_memory']:,}", f"{m['ff']:,}", f"{m['bram36']:g}", m["dsp"],
-            f"{m['syn_per_lut']:.2f}", f"{m['model_lut']:,.0f}", mem, f"{m['seconds']:.0f}"]
+            f"{m['syn_per_lut']:.2f}", f"{m['syn_per_all_lut']:.2f}", f"{m['model_lut']:,.0f}", mem,
+            f"{m['seconds']:.0f}"]
 
 
 HEADER = ["mode", "MWxMH", "PExSIMD", "lanes", "cycles/frame", "LUT logic", "LUT mem", "FF", "BRAM36", "DSP",
-          "synapses/LUT/cycle", "model LUT", "memories (w/t/i)", "synth s"]
+          "synapses/LUT/cycle", "synapses/all LUT/cycle", "model LUT", "memories (w/t/i)", "synth s"]
 
 
 def main() -> None:
@@ -88,8 +95,8 @@ def main() -> None:
     lanes = [tuple(int(v) for v in s.split("x")) for s in args.lanes] if args.lanes else SWEEP_LANES
     jobs = [] if (args.mode or args.lanes) else list(ISSUE_ROWS)
     if not args.quick:
-        jobs += [(mode, mw if mode != "int8" else 784, mh, pe, simd) for mode in (args.mode or sorted(MODES))
-                 for pe, simd in lanes if mh % pe == 0 and (mw if mode != "int8" else 784) % simd == 0]
+        jobs += [(mode, mw if not mode.startswith("int8") else 784, mh, pe, simd) for mode in (args.mode or sorted(MODES))
+                 for pe, simd in lanes if mh % pe == 0 and (mw if not mode.startswith("int8") else 784) % simd == 0]
     with tempfile.TemporaryDirectory() as tmp:
         work = args.out or Path(tmp)
         rows = []

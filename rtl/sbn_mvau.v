@@ -53,6 +53,8 @@ module sbn_mvau #(
     parameter THRESH_RAM_STYLE = "auto",  // threshold memory: the same choices
     parameter READ_REG    = 1,    // 1: register the memory reads a second time before the arithmetic; 0: no
     parameter PROD_REG    = 1,    // 1: register the integer products before the adder tree (MODE=0 only; else ignored)
+    parameter INT_DSP     = 0,    // MODE=0 only: 1 sums the products in DSP48 chains (sbn_dsp_dot), 0 in LUTs
+    parameter DSP_CHAIN   = 8,    // INT_DSP=1: multiplier pairs per post-adder chain (sbn_dsp_dot's CHAIN)
     parameter TREE_LEVELS = 2,    // adder tree registered every TREE_LEVELS levels and at its root; 0: combinational
     parameter CMP_REG     = 1     // 1: compare with the threshold in a stage of its own; 0: in the accumulate stage
 ) (
@@ -77,11 +79,16 @@ module sbn_mvau #(
     localparam LOG_SIMD = $clog2(SIMD);
     // Pipeline positions (cycles after issue). TREE_LAT: MODE=0, sbn_adder_tree's LATENCY; bit
     // modes, sbn_popcount's (a register after its 18-lane group sums, then its tree).
+    // INT_DSP: sbn_dsp_dot's LATENCY (its chains, then a tree over them).
     localparam LOG_GROUPS = $clog2((SIMD + 17) / 18);
+    localparam DSP_PAIRS  = (SIMD + 1) / 2;
+    localparam DSP_CL     = DSP_CHAIN < DSP_PAIRS ? DSP_CHAIN : DSP_PAIRS;
+    localparam LOG_CHAINS = $clog2((DSP_PAIRS + DSP_CL - 1) / DSP_CL);
+    localparam DSP_LAT    = DSP_CL + 1 + ((TREE_LEVELS == 0 || LOG_CHAINS == 0) ? 0 : (LOG_CHAINS + TREE_LEVELS - 1) / TREE_LEVELS);
     localparam TREE_LAT = MODE == 0
-        ? ((TREE_LEVELS == 0 || LOG_SIMD == 0) ? 0 : (LOG_SIMD + TREE_LEVELS - 1) / TREE_LEVELS)
+        ? (INT_DSP ? DSP_LAT : (TREE_LEVELS == 0 || LOG_SIMD == 0) ? 0 : (LOG_SIMD + TREE_LEVELS - 1) / TREE_LEVELS)
         : ((TREE_LEVELS == 0) ? 0 : 1 + (LOG_GROUPS + TREE_LEVELS - 1) / TREE_LEVELS);
-    localparam PROD_LAT = (MODE == 0 && PROD_REG) ? 1 : 0;
+    localparam PROD_LAT = (MODE == 0 && PROD_REG && !INT_DSP) ? 1 : 0;
     localparam ACC_POS  = 2 + READ_REG + PROD_LAT + TREE_LAT;  // the tree's sum meets the accumulator
     localparam CMP_POS  = ACC_POS + CMP_REG;             // the result is written to the output queue
     localparam QD       = 1 << $clog2(CMP_POS + 2);      // output queue depth (results in flight + 2)
@@ -203,7 +210,14 @@ module sbn_mvau #(
             assign x_ones = {ACC_W{1'b0}};
         end
         for (gp = 0; gp < PE; gp = gp + 1) begin : g_pe
-            if (MODE == 0) begin : g_int
+            if (MODE == 0 && INT_DSP) begin : g_int_dsp
+                // Every PE's sums at once (they share the inputs): rtl/sbn_dsp_dot.v, made in PE 0.
+                if (gp == 0) begin : g_dot
+                    sbn_dsp_dot #(.N(SIMD), .PE(PE), .IN_BITS(IN_BITS), .IN_SIGNED(IN_SIGNED), .OUT_W(ACC_W),
+                                  .CHAIN(DSP_CHAIN), .STAGE_LEVELS(TREE_LEVELS)) u_dot (
+                        .clk(clk), .rst(rst), .x(t_in), .w(t_w), .sum(partial));
+                end
+            end else if (MODE == 0) begin : g_int
                 wire [SIMD*X_W-1:0] prod;
                 for (gi = 0; gi < SIMD; gi = gi + 1) begin : g_prod
                     wire [X_W-1:0] x = {IN_SIGNED ? t_in[gi*IN_BITS+IN_BITS-1] : 1'b0, t_in[gi*IN_BITS +: IN_BITS]};

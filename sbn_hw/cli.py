@@ -124,6 +124,9 @@ def _folding_options(f):
         click.option("--budget", metavar="BOARD", default=None,
                      help="Choose PE/SIMD for the fewest cycles per frame whose estimated LUT and BRAM fit 85% of "
                           "BOARD (a name from boards/, e.g. pynq-z2, or a board JSON file)."),
+        click.option("--res-type", type=click.Choice(["auto", "lut", "dsp"]), default="auto", show_default=True,
+                     help="Integer-input layers (the first layer of int8 models) in LUTs, or in DSP48 slices (two "
+                          "lanes per DSP). auto: --budget picks, else LUTs; a folding file's resType wins per layer."),
     ]
     for o in reversed(opts):
         f = o(f)
@@ -197,11 +200,11 @@ def export(out):
 @_source_options
 @_folding_options
 @_out_option
-def compile_cmd(out, onnx, input_dtype, input_scale, folding, target_cycles, budget):
+def compile_cmd(out, onnx, input_dtype, input_scale, folding, target_cycles, budget, res_type):
     """Compile QONNX with FINN into the folded accelerator description; checks golden == FINN."""
     from sbn_hw.pipeline.stages import run_compile
 
-    run_compile(out, onnx, input_dtype, input_scale, folding, target_cycles, budget=budget)
+    run_compile(out, onnx, input_dtype, input_scale, folding, target_cycles, budget=budget, res_type=res_type)
 
 
 @cli.command()
@@ -341,7 +344,7 @@ def report(out):
 @_sim_options
 @_new_out_option
 @click.option("--board", default="pynq-z2", show_default=True)
-def build(out, folding, target_cycles, budget, stall, max_frames, board, resume, **kw):
+def build(out, folding, target_cycles, budget, res_type, stall, max_frames, board, resume, **kw):
     """The whole path: train -> export -> compile -> simulate -> synth -> report.
 
     To compile a model of your own, use `sbn-hw compile --onnx FILE --out DIR`."""
@@ -360,7 +363,7 @@ def build(out, folding, target_cycles, budget, stall, max_frames, board, resume,
     t0 = time.time()
     run_train(out, cfg, resume)
     run_export(out)
-    run_compile(out, None, None, None, folding, target_cycles, budget=budget)
+    run_compile(out, None, None, None, folding, target_cycles, budget=budget, res_type=res_type)
     sim = run_simulate(out, stall=stall, max_frames=max_frames)
     run_synth(out, board)
     j, m = write_report(out)

@@ -46,6 +46,7 @@ def test_an_unknown_model_is_refused_before_anything_is_written(tmp_path, capsys
     (["--budget", "ulx3s-85f"], "--budget needs a Xilinx board"),
     (["--budget", "nosuch"], "unknown board 'nosuch'"),
     (["--budget", "pynq-z2", "--target-cycles", "64"], "give only one of --folding, --target-cycles and --budget"),
+    (["--res-type", "bram"], "'bram' is not one of 'auto', 'lut', 'dsp'"),
 ])
 def test_a_bad_budget_is_refused_before_anything_is_written(tmp_path, capsys, monkeypatch, args, msg):
     code, text = run(["build", "--dataset", "digits", *args, "--out", tmp_path / "b"], capsys, monkeypatch)

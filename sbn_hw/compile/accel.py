@@ -42,6 +42,10 @@ def unsigned_dtype_for(max_value: int) -> str:
 #   and_act: binary act {0,1} x bipolar weight: acc = 2*popcount(a AND w) - popcount(a)  (Si-BNN)
 #   and_w:   bipolar act x binary weight {0,1}: acc = popcount(a AND w)        in [0, MW]  (SiMaN)
 MODES = ("xnor", "int", "and_act", "and_w")
+# What an integer-input layer's arithmetic is built of (FINN's MVAU resType): "lut" adder trees, or
+# "dsp": two lanes per DSP48 multiplier, chained post-adders (rtl/sbn_dsp_dot.v; inputs of <= 8 bits).
+RES_TYPES = ("lut", "dsp")
+DSP_MAX_IN_BITS = 8
 BIT_MODES = ("xnor", "and_act", "and_w")  # inputs are single bits
 
 
@@ -77,6 +81,7 @@ class LayerSpec:
     ram_style: str = "auto"  # weight memory
     ram_style_thresholds: str = "auto"  # threshold memory
     vectors: int = 1  # input vectors per frame: a convolution's output pixels (OH*OW), 1 for a dense layer
+    res_type: str = "lut"  # RES_TYPES: an integer layer's arithmetic in LUTs or DSP48 slices
 
     kind = "mvau"  # the layer kinds: LayerSpec "mvau", ThresholdSpec "threshold"
 
@@ -90,6 +95,7 @@ class LayerSpec:
             raise SbnHwError(f"layer {self.name}: vectors per frame must be >= 1, got {self.vectors}")
         check_ram_style(self.name, "ram_style", self.ram_style)
         check_ram_style(self.name, "ram_style_thresholds", self.ram_style_thresholds)
+        check_res_type(self.name, self.res_type, self.mode, self.in_bits)
 
     @property
     def sf(self) -> int:
@@ -190,18 +196,37 @@ class LayerSpec:
     def summary(self) -> str:
         return (f"{self.mw}x{self.mh} {self.mode}" + (f" on {self.vectors} vectors" if self.vectors > 1 else "")
                 + f", PE={self.pe} SIMD={self.simd}, {self.cycles} cycles/frame"
+                + (f", {self.dsp_count} DSP48" if self.res_type == "dsp" else "")
                 + (", thresholds" if self.has_thresholds else ", integer output"))
+
+    @property
+    def dsp_count(self) -> int:
+        """DSP48 slices of resType "dsp": one per two lanes of each PE."""
+        return self.pe * -(-self.simd // 2) if self.res_type == "dsp" else 0
 
     def as_record(self) -> dict:
         return {"name": self.name, "kind": self.kind, "mw": self.mw, "mh": self.mh, "vectors": self.vectors,
                 "pe": self.pe, "simd": self.simd,
                 "mode": self.mode, "cycles": self.cycles, "ram_style": self.ram_style,
-                "ram_style_thresholds": self.ram_style_thresholds if self.has_thresholds else None}
+                "ram_style_thresholds": self.ram_style_thresholds if self.has_thresholds else None,
+                "res_type": self.res_type}
 
     def with_resolved_memory_styles(self) -> "LayerSpec":
         """The same layer with "auto" memory styles replaced by the style chosen for its size."""
         return replace(self, ram_style=resolve_ram_style(self.ram_style, *self.weight_memory_shape),
                        ram_style_thresholds=resolve_ram_style(self.ram_style_thresholds, *self.threshold_memory_shape))
+
+
+def check_res_type(name: str, res_type: str, mode: str, in_bits: int) -> None:
+    """resType "dsp" builds integer-input layers only, of inputs that fit its packing."""
+    if res_type not in RES_TYPES:
+        raise SbnHwError(f"layer {name}: resType '{res_type}' is not one of {', '.join(RES_TYPES)}")
+    if res_type == "dsp" and mode != "int":
+        raise SbnHwError(f"layer {name}: resType 'dsp' builds integer-input layers only ({mode} layers are "
+                         "popcounts in LUTs); use resType 'lut' for it")
+    if res_type == "dsp" and in_bits > DSP_MAX_IN_BITS:
+        raise SbnHwError(f"layer {name}: resType 'dsp' packs inputs of at most {DSP_MAX_IN_BITS} bits, this layer's "
+                         f"are {in_bits}; use resType 'lut' for it")
 
 
 def check_folding(name: str, mw: int, mh: int, pe: int, simd: int) -> None:
@@ -552,7 +577,7 @@ _LAB_META = ("name", "ifm_h", "ifm_w", "channels", "k", "pe", "in_min", "in_max"
 
 
 _MVAU_META = ("name", "mw", "mh", "pe", "simd", "mode", "in_min", "in_max", "ram_style", "ram_style_thresholds",
-              "vectors")
+              "vectors", "res_type")
 _THRESHOLD_META = ("name", "elements", "pe", "in_min", "in_max", "out_bias", "ram_style")
 
 
@@ -664,6 +689,13 @@ class Accelerator:
             return Accelerator(tuple(layers), meta["input_dtype"], meta["input_scale"], z["output_scale"],
                                z["output_bias"], meta["name"], tuple(chw) if chw else None)
 
+    def with_int_res_type(self, res_type: str) -> "Accelerator":
+        """Every integer-input MVAU that resType "dsp" can build set to res_type ("lut" or "dsp"; an
+        input too wide for the DSP packing stays "lut")."""
+        return replace(self, layers=tuple(
+            replace(l, res_type=res_type) if l.kind == "mvau" and l.mode == "int" and l.in_bits <= DSP_MAX_IN_BITS else l
+            for l in self.layers))
+
     @property
     def folding(self) -> list[tuple[int, int, str, str]]:
         """(PE, SIMD, ram_style, ram_style_thresholds) per layer, as with_folding takes it (a
@@ -673,8 +705,8 @@ class Accelerator:
                 (l.pe, l.simd, l.ram_style, l.ram_style_thresholds) for l in self.layers]
 
     def with_folding(self, folding: list[tuple]) -> "Accelerator":
-        """Same accelerator with (PE, SIMD), or (PE, SIMD, ram_style, ram_style_thresholds), per
-        layer replaced. "auto" memory styles are then resolved for the new folding; a (PE, SIMD)
+        """Same accelerator with (PE, SIMD), or (PE, SIMD, ram_style, ram_style_thresholds[, resType]), per
+        layer replaced (resType "auto" or None keeps the layer's). "auto" memory styles are then resolved for the new folding; a (PE, SIMD)
         entry keeps the layer's style, so pass "auto" to choose again for a new folding."""
         if len(folding) != len(self.layers):
             raise SbnHwError(f"folding has {len(folding)} entries for {len(self.layers)} layers")
@@ -691,5 +723,7 @@ class Accelerator:
                 layers.append(replace(l, pe=f[0]))
                 continue
             styles = dict(ram_style=f[2], ram_style_thresholds=f[3]) if len(f) > 2 else {}
+            if len(f) > 4 and f[4] not in (None, "auto"):  # a folding file's resType
+                styles["res_type"] = f[4]
             layers.append(replace(l, pe=f[0], simd=f[1], **styles).with_resolved_memory_styles())
         return replace(self, layers=tuple(layers))

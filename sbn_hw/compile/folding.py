@@ -17,7 +17,9 @@ MAX_PREFERRED_SIMD = 64
 # synthesis attributes; "auto" is resolved by size at compile time (auto_ram_style).
 RAM_STYLES = ("auto", "block", "distributed", "logic")
 # The folding-JSON keys this flow reads; FINN's other keys (mem_mode, resType, ...) are ignored.
-FOLDING_KEYS = ("PE", "SIMD", "ram_style", "ram_style_thresholds")
+FOLDING_KEYS = ("PE", "SIMD", "ram_style", "ram_style_thresholds", "resType")
+# FINN MVAU resType values: "auto" leaves the choice to compile (LUTs, or --budget's pick).
+RES_TYPE_VALUES = ("auto", "lut", "dsp")
 # FINN op types each of our layer kinds is (a "Defaults" value applies to a layer when it names
 # one of its kind's, or "all"). FINN names nodes <op type>_<index>, the index counting per op type
 # (our sliding windows count the convolutions' only, pools theirs: as finn-examples' CNV files do);
@@ -167,6 +169,9 @@ def _check_entry(path: Path, layer: str, entry: dict) -> dict:
     for key in ("ram_style", "ram_style_thresholds"):
         if entry.get(key) is not None:
             check_ram_style(layer, key, entry[key])
+    if entry.get("resType") is not None and entry["resType"] not in RES_TYPE_VALUES:
+        raise SbnHwError(f"folding file '{path}': layer {layer}: resType={entry['resType']!r} must be one of "
+                         f"{', '.join(RES_TYPE_VALUES)} (FINN's MVAU resType)")
     return entry
 
 
@@ -192,13 +197,13 @@ def read_folding_json(path: Path, layer_names: list[str], kinds: list[str] | Non
     """Read a FINN-format folding config:
     {"Defaults": {"ram_style": ["block", ["MVAU"]]}, "MVAU_0": {"PE": 4, "SIMD": 8, "ram_style": "distributed"}}.
 
-    Returns name -> {"PE", "SIMD", "ram_style", "ram_style_thresholds"}, each None where neither the
+    Returns name -> {"PE", "SIMD", "ram_style", "ram_style_thresholds", "resType"}, each None where neither the
     layer's entry nor "Defaults" gives it. As in FINN's ApplyConfig, a "Defaults" value applies to
     every layer whose op type it names (or "all") and a layer's own entry overrides it. FINN's node
     names are read as FINN writes them (MVAU_hls_0, Thresholding_rtl_0, MatrixVectorActivation_0
     all name our MVAU_0 / Thresholding_0). kinds: each layer's kind (default all "mvau").
     What is not used is appended to `ignored` (when given) as text: keys that mean nothing here
-    (mem_mode, resType, ...) and entries of FINN layers sbn-hw does not have (LabelSelect, ...).
+    (mem_mode, ...) and entries of FINN layers sbn-hw does not have (LabelSelect, ...).
     """
     path = Path(path)
     kinds = kinds or ["mvau"] * len(layer_names)
@@ -248,11 +253,14 @@ def read_folding_json(path: Path, layer_names: list[str], kinds: list[str] | Non
     return out
 
 
-def folding_json(names: list[str], folding: list[tuple], kinds: list[str] | None = None) -> dict:
+def folding_json(names: list[str], folding: list[tuple], kinds: list[str] | None = None,
+                 res_types: list[str] | None = None) -> dict:
     """FINN-format folding config for the given layers: folding holds (PE, SIMD) or (PE, SIMD,
     ram_style, ram_style_thresholds) per layer ("logic" is this flow's own memory style). A threshold
-    layer gets FINN's Thresholding form: PE and ram_style (its threshold memory)."""
+    layer gets FINN's Thresholding form: PE and ram_style (its threshold memory). res_types: each
+    layer's resType; "dsp" is written (FINN's MVAU attribute), "lut", the default, is not."""
     cfg: dict = {"Defaults": {}}
+    dsp = {n for n, r in zip(names, res_types or []) if r == "dsp"}
     for n, f, kind in zip(names, folding, kinds or ["mvau"] * len(names)):
         if kind == "threshold":
             cfg[n] = {"PE": f[0], **({"ram_style": f[3]} if len(f) > 2 else {})}
@@ -263,4 +271,6 @@ def folding_json(names: list[str], folding: list[tuple], kinds: list[str] | None
         cfg[n] = {"PE": f[0], "SIMD": f[1]}
         if len(f) > 2:
             cfg[n].update(ram_style=f[2], ram_style_thresholds=f[3])
+        if n in dsp:
+            cfg[n]["resType"] = "dsp"
     return cfg

@@ -19,7 +19,7 @@ from brevitas.nn import QuantConv2d, QuantIdentity, QuantLinear
 from torch import nn
 
 from sbn_hw import SbnHwError
-from sbn_hw.compile.accel import INPUT_DTYPES, Accelerator, LabSpec, LayerSpec
+from sbn_hw.compile.accel import DSP_MAX_IN_BITS, INPUT_DTYPES, Accelerator, LabSpec, LayerSpec, bits_for_range
 from sbn_hw.compile.bbn import bn_sign_thresholds
 from sbn_hw.compile.folding import divisors, streams_compatible
 from sbn_hw.golden.lab import class_pixels, taps_inside, window_sum_bound
@@ -257,7 +257,9 @@ def own_encodings_description(hardened: nn.Module, finn_accel: Accelerator) -> A
             if unsigned_w:
                 raise SbnHwError(f"layer {fl.name}: {{0,1}} activations with {{0,1}} weights are not supported")
             mode, z_scale, z_off, (a_lo, a_hi) = "and_act", 1.0, 0.0, (0, 1)
-        spec = replace(fl, mode=mode, in_min=a_lo, in_max=a_hi, weights=bits, thresholds=None, threshold_le=None)
+        dsp_ok = mode == "int" and bits_for_range(a_lo, a_hi)[0] <= DSP_MAX_IN_BITS  # else resType "lut"
+        spec = replace(fl, mode=mode, in_min=a_lo, in_max=a_hi, weights=bits, thresholds=None, threshold_le=None,
+                       res_type=fl.res_type if dsp_ok else "lut")
         gamma, beta = b.bn.weight.detach().numpy().astype(np.float64), b.bn.bias.detach().numpy().astype(np.float64)
         if b.affine is not None:  # y = d * BN(z) + e is again a batch norm
             # per channel; a conv's affine is stored (C, 1, 1)

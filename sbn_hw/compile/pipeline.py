@@ -8,10 +8,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from sbn_hw import SbnHwError
-from sbn_hw.compile.accel import Accelerator, check_folding
+from sbn_hw.compile.accel import DSP_MAX_IN_BITS, Accelerator, check_folding
 from sbn_hw.compile.finn_frontend import finn_hw_to_accelerator, qonnx_to_finn_hw, set_finn_folding
-from sbn_hw.compile.folding import (auto_folding, divisors, folding_json, read_folding_json, stream_unit_lanes,
-                                    streams_compatible)
+from sbn_hw.compile.folding import (RES_TYPE_VALUES, auto_folding, divisors, folding_json, read_folding_json,
+                                    stream_unit_lanes, streams_compatible)
 from sbn_hw.export import load_onnx
 
 DEFAULT_TARGET_CYCLES = 512
@@ -80,18 +80,30 @@ def candidate_targets(accel: Accelerator) -> list[int]:
     return sorted({v for v in values if v >= floor} | {max(floor, 1)})
 
 
-def fold_for_budget(accel: Accelerator, budget: dict[str, float]) -> tuple[int, list, "Estimate"]:
+def int_res_type_choices(accel: Accelerator, res_type: str = "auto") -> list[str]:
+    """The resTypes fold_for_budget may give the integer-input layers: "auto" tries DSP48s first
+    (far fewer LUTs) where a layer has such inputs, then LUTs; "lut" or "dsp" only that."""
+    if res_type != "auto":
+        return [res_type]
+    has_int = any(l.kind == "mvau" and l.mode == "int" and l.in_bits <= DSP_MAX_IN_BITS for l in accel.layers)
+    return ["dsp", "lut"] if has_int else ["lut"]
+
+
+def fold_for_budget(accel: Accelerator, budget: dict[str, float], res_type: str = "auto"
+                    ) -> tuple[int, list, "Estimate", str]:
     """The fastest automatic folding whose modelled resources (compile.resources) fit `budget`
-    ({lut, bram36, dsp}): tries the candidate targets from the fastest and keeps the first that
-    fits. Returns (target cycles per frame, folding, estimate)."""
+    ({lut, bram36, dsp}): tries the candidate targets from the fastest, each with the integer
+    layers' resTypes (int_res_type_choices), and keeps the first that fits. Returns (target
+    cycles per frame, folding, estimate, the integer layers' resType)."""
     from sbn_hw.compile.resources import accelerator_estimate
 
     est = None
     for target in candidate_targets(accel):
         folding = choose_folding(accel, None, target)
-        est, _ = accelerator_estimate(accel.with_folding(folding))
-        if est.fits(budget):
-            return target, folding, est
+        for rt in int_res_type_choices(accel, res_type):
+            est, _ = accelerator_estimate(accel.with_int_res_type(rt).with_folding(folding))
+            if est.fits(budget):
+                return target, folding, est, rt
     need = ", ".join(f"{k} {getattr(est, k):,.1f} > {v:,.1f}" for k, v in budget.items() if getattr(est, k) > v)
     raise SbnHwError(f"no folding fits the budget: even the slowest ({target:,} cycles per frame) needs {need} "
                      f"(model estimate, {BUDGET_SHARE:.0%} of the board); choose a larger board")
@@ -134,7 +146,12 @@ def choose_folding(accel: Accelerator, folding_file: Path | None, target_cycles:
                 folding.append((lanes, lanes, "auto", "auto") if lanes else None)  # None: chosen below
             else:
                 check_folding(l.name, l.mw, l.mh, pe, simd)
-                folding.append((pe, simd, c["ram_style"] or "auto", c["ram_style_thresholds"] or "auto"))
+                res_type = c["resType"] or "auto"
+                if res_type == "dsp" and l.mode != "int":  # FINN may build these on DSPs; here they are popcounts
+                    if ignored is not None:
+                        ignored.append(f"{l.name}.resType=\"dsp\" (a {l.mode} layer is a popcount in LUTs)")
+                    res_type = "auto"
+                folding.append((pe, simd, c["ram_style"] or "auto", c["ram_style_thresholds"] or "auto", res_type))
         # A sliding window or pool the file leaves out (finn-examples' CNV names no pool) is folded
         # so that it keeps up with the slowest matrix layer, not left at one lane.
         slowest = max(replace(l, pe=f[0], simd=f[1]).cycles for l, f in zip(accel.layers, folding) if l.kind == "mvau")
@@ -222,27 +239,39 @@ def compile_qonnx(
     target_cycles: int | None = None,
     later_layers: dict[str, str] | None = None,
     budget: str | None = None,
+    res_type: str = "auto",
 ) -> CompileResult:
     """QONNX file -> folded FINN graph + accelerator description, in memory (nothing is written, so
     a bad folding file or an unsupported model leaves a finished build untouched). later_layers:
     see choose_folding. budget: a board name (boards/): the fastest folding whose modelled
-    resources fit BUDGET_SHARE of it (fold_for_budget)."""
+    resources fit BUDGET_SHARE of it (fold_for_budget). res_type: the integer-input layers'
+    arithmetic, "lut" or "dsp" (DSP48s); "auto": --budget chooses, else LUTs (a folding file's
+    resType, per layer, comes after either)."""
     check_folding_source(folding_file, target_cycles, budget)
     model = qonnx_to_finn_hw(load_onnx(qonnx_path), input_dtype, input_scale)
     unfolded = finn_hw_to_accelerator(model, input_dtype, input_scale)
+    check_res_type_option(res_type)
     choice = None
     if budget is not None:
         allowed = budget_of_board(budget)
-        target_cycles, _, est = fold_for_budget(unfolded, allowed)
-        choice = {"board": budget, "target_cycles": target_cycles, "estimate": est.as_dict(),
+        target_cycles, _, est, res_type = fold_for_budget(unfolded, allowed, res_type)
+        choice = {"board": budget, "target_cycles": target_cycles, "estimate": est.as_dict(), "res_type": res_type,
                   "allowed": {k: round(v, 1) for k, v in allowed.items()}}
+    if res_type != "auto":
+        unfolded = unfolded.with_int_res_type(res_type)
     ignored: list[str] = []
     folding = choose_folding(unfolded, folding_file, target_cycles, ignored, later_layers)
     accel = unfolded.with_folding(folding)  # validates stream compatibility, resolves "auto" memory styles
     names = [l.name for l in accel.layers]
     model = set_finn_folding(model, {n: (f[0], f[1]) for n, f in zip(names, accel.folding)})
-    return CompileResult(accel, model, folding_json(names, accel.folding, [l.kind for l in accel.layers]), ignored,
-                         choice)
+    return CompileResult(accel, model, folding_json(names, accel.folding, [l.kind for l in accel.layers],
+                                                    [getattr(l, "res_type", "lut") for l in accel.layers]),
+                         ignored, choice)
+
+
+def check_res_type_option(res_type: str) -> None:
+    if res_type not in RES_TYPE_VALUES:
+        raise SbnHwError(f"--res-type must be one of {', '.join(RES_TYPE_VALUES)}, got '{res_type}'")
 
 
 def save_compile(res: CompileResult, out_dir: Path, accel: Accelerator | None = None) -> dict[str, Path]:

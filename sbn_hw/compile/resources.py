@@ -27,6 +27,11 @@ POPCOUNT_TREE_LUTS = 4
 PE_LUTS = 12
 PE_LUTS_PER_ACC_BIT = 1.6
 MVAU_CONTROL_LUTS = 25  # counters, credit count, output queue
+# resType "dsp" (rtl/sbn_dsp_dot.v): per DSP about 1.3 LUTs of weight inverters (B = {~w_a, w_b, ~w_b..})
+# besides the tree over the chains; the chains' skew registers are flip-flops (784x256 int8 at 8x49,
+# chains of 8: 956 logic LUTs measured, 926 modelled; with memories 1,235 measured, 1,597 modelled:
+# ram() counts the 16-word input buffer as RAM64M, Yosys packs it in RAM32M, about 250 fewer).
+DSP_PAIR_LUTS = 1.3
 LUTRAM_BITS_PER_LUT = 64 * 3 / 4  # RAM64M: 3 bits x 64 words in 4 LUTs (the FIFOs, input buffers)
 LUTRAM_MAX_DEPTH = 64  # deeper stream buffers become block RAM (what Yosys chose in the CNV builds)
 SHALLOW_ROM_LUTS_PER_BIT = 0.75  # a ROM of 2..64 words as logic: at most one LUT6 per bit, shared or constant ones fewer
@@ -80,15 +85,32 @@ def ram(depth: int, width: int) -> Estimate:
     return Estimate(lut=width * -(-depth // 64) * 64 / LUTRAM_BITS_PER_LUT)
 
 
+def dsp_dot(l) -> Estimate:
+    """rtl/sbn_dsp_dot.v for an MVAU of resType "dsp": PE dot products over SIMD lanes, two lanes per
+    DSP48, chains of DSP_CHAIN pairs, a tree over the chains (its skew registers are flip-flops)."""
+    from sbn_hw.rtlgen.generate import DSP_CHAIN
+
+    pairs = -(-l.simd // 2)
+    cl = min(DSP_CHAIN, pairs)
+    chains = -(-pairs // cl)
+    mid_w = l.in_bits + 1 + (2 * cl - 1).bit_length()
+    tree = (chains - 1) * (mid_w + (chains - 1).bit_length() / 2)
+    return Estimate(lut=l.pe * (tree + DSP_PAIR_LUTS * pairs), dsp=l.pe * pairs)
+
+
 def mvau(l) -> Estimate:
     acc_w = l.acc_bits + 1
-    if l.mode == "int":
+    dsp = Estimate()
+    if l.mode == "int" and l.res_type == "dsp":
+        dsp = dsp_dot(l)
+        arith = 0.0
+    elif l.mode == "int":
         width = l.in_bits + 1  # a product, sign included
         tree = (l.simd - 1) * (width + (l.simd - 1).bit_length() / 2)  # adders widen by a bit a level
         arith = l.pe * (l.simd * width + tree)
     else:
         arith = l.pe * popcount_luts(l.simd) + (popcount_luts(l.simd) if l.mode == "and_act" else 0)
-    est = Estimate(lut=arith + l.pe * (PE_LUTS + PE_LUTS_PER_ACC_BIT * acc_w) + MVAU_CONTROL_LUTS)
+    est = dsp + Estimate(lut=arith + l.pe * (PE_LUTS + PE_LUTS_PER_ACC_BIT * acc_w) + MVAU_CONTROL_LUTS)
     est += rom(l.ram_style, l.sf * l.nf, l.pe * l.simd)
     if l.has_thresholds:
         est += rom(l.ram_style_thresholds, l.nf, l.pe * (l.th_bits + 1))

@@ -159,7 +159,7 @@ def check_compile_arguments(folding: Path | None, target_cycles: int | None, inp
 
 def run_compile(out: Path, onnx: Path | None = None, input_dtype: str | None = None, input_scale: float | None = None,
                 folding: Path | None = None, target_cycles: int | None = None, check_frames: int = 64,
-                budget: str | None = None) -> dict:
+                budget: str | None = None, res_type: str = "auto") -> dict:
     """QONNX -> FINN -> accelerator description. Before anything is written the description is
     checked on every frame against FINN's execution and against QONNX execution of the source file,
     layer by layer; only then is the stage (re)started, invalidating the stages after it."""
@@ -203,14 +203,15 @@ def run_compile(out: Path, onnx: Path | None = None, input_dtype: str | None = N
         console.print(f"[bold]compile[/] {onnx} with FINN (input {input_dtype} x {input_scale:g})")
     # The LAB units compile adds to FINN's layout (LAB_0, ...) may be named in a folding file too.
     later = {f"LAB_{i}": "lab" for i in range(erec.get("lab_units", 0))} if twin is not None else {}
-    res = compile_qonnx(twin or onnx, input_dtype, input_scale, folding, target_cycles, later, budget)
+    res = compile_qonnx(twin or onnx, input_dtype, input_scale, folding, target_cycles, later, budget, res_type)
     accel = res.accel
     if res.budget_choice:
         c = res.budget_choice
         console.print(f"  --budget {c['board']}: the fastest folding the resource model fits in "
                       f"{c['allowed']['lut']:,.0f} LUT / {c['allowed']['bram36']:g} BRAM36 "
                       f"({BUDGET_SHARE:.0%} of the board): target {c['target_cycles']:,} cycles per frame, "
-                      f"estimate {c['estimate']['lut']:,} LUT / {c['estimate']['bram36']:g} BRAM36")
+                      f"estimate {c['estimate']['lut']:,} LUT / {c['estimate']['bram36']:g} BRAM36 / "
+                      f"{c['estimate']['dsp']} DSP, integer layers in {c['res_type'].upper()}s")
     if res.folding_ignored:
         console.print(f"  folding file: ignored {', '.join(res.folding_ignored)}")
     for l in accel.layers:
@@ -246,12 +247,13 @@ def run_compile(out: Path, onnx: Path | None = None, input_dtype: str | None = N
                 finn_vs_qonnx = f"differs ({e})"
         if folding is not None and any(l.kind == "lab" for l in own.layers):
             own = lab_pes(own, folding)
-        res.folding_config = folding_json([l.name for l in own.layers], own.folding, [l.kind for l in own.layers])
+        res.folding_config = folding_json([l.name for l in own.layers], own.folding, [l.kind for l in own.layers],
+                                          [getattr(l, "res_type", "lut") for l in own.layers])
         accel, golden = own, run_accelerator(own, x_hw)
         if res.budget_choice is not None:
             built = res.budget_choice["estimate_built"] = check_built_within_budget(accel, res.budget_choice)
             console.print(f"  own encodings' description within the budget too: estimate {built['lut']:,} LUT / "
-                          f"{built['bram36']:g} BRAM36")
+                          f"{built['bram36']:g} BRAM36 / {built['dsp']} DSP")
 
     # 3. The accelerator == QONNX execution of the source file, every layer, every frame.
     what = "the accelerator" if own is not None else "FINN's graph"

@@ -14,7 +14,7 @@ from sbn_hw.compile.accel import Accelerator, LabSpec, Layer, LayerSpec, PoolSpe
 from sbn_hw.paths import resource_dir
 
 RTL_LIBRARY = resource_dir("rtl")
-LIBRARY_FILES = ("sbn_mvau.v", "sbn_popcount.v", "sbn_lut6.v", "sbn_adder_tree.v", "axis_fifo.v", "axis_dwc.v", "sbn_thresh.v")
+LIBRARY_FILES = ("sbn_mvau.v", "sbn_popcount.v", "sbn_lut6.v", "sbn_adder_tree.v", "sbn_dsp_dot.v", "axis_fifo.v", "axis_dwc.v", "sbn_thresh.v")
 # Library modules only some accelerators instantiate (by layer kind).
 KIND_LIBRARY_FILES = {"window": ("sbn_swu.v",), "pool": ("sbn_maxpool.v",), "lab": ("sbn_lab.v",)}
 KIND_MODULES = {"mvau": "sbn_mvau", "threshold": "sbn_thresh", "window": "sbn_swu", "pool": "sbn_maxpool",
@@ -135,10 +135,28 @@ def pipeline_params(layer: LayerSpec, levels_per_stage: int = PIPELINE_LEVELS_PE
     return {"READ_REG": on, "PROD_REG": int(on and layer.mode == "int"), "TREE_LEVELS": levels_per_stage, "CMP_REG": on}
 
 
+# Multiplier pairs per DSP post-adder chain (rtl/sbn_dsp_dot.v's CHAIN). Yosys synth_xilinx of
+# 784x256 int8 at 8x49 (benchmarks/mvau.py): chains of 8 take 956 logic LUTs and 4,564 FFs, chains
+# of 16 702 LUTs and 8,553 FFs (stage k's operands wait k cycles in flip-flops, so the skew grows
+# with the square of the chain while the tree over the chains shrinks); chains of 1 take 2,868
+# LUTs. 200 DSP48E1 in each case.
+DSP_CHAIN = 8
+
+
+def dsp_dot_latency(n: int, chain: int, levels_per_stage: int) -> int:
+    """rtl/sbn_dsp_dot.v's LATENCY: its chains (pairs per chain + 1), then the tree over them."""
+    pairs = -(-n // 2)
+    cl = min(chain, pairs)
+    log_chains = max(0, int(-(-pairs // cl) - 1).bit_length())
+    return cl + 1 + (0 if levels_per_stage == 0 or log_chains == 0 else -(-log_chains // levels_per_stage))
+
+
 def pipeline_latency(layer: LayerSpec, params: dict[str, int]) -> int:
     """Cycles from issuing a row's last beat to its result entering sbn_mvau's output queue
     (CMP_POS in rtl/sbn_mvau.v)."""
     k = params["TREE_LEVELS"]
+    if layer.mode == "int" and params.get("INT_DSP", 0):  # DSP chains, then a tree over them
+        return 2 + params["READ_REG"] + dsp_dot_latency(layer.simd, params["DSP_CHAIN"], k) + params["CMP_REG"]
     if layer.mode == "int":  # sbn_adder_tree over SIMD leaves
         log_simd = max(0, int(layer.simd - 1).bit_length())
         tree = 0 if k == 0 or log_simd == 0 else -(-log_simd // k)
@@ -168,6 +186,7 @@ def layer_params(layer: LayerSpec, weight_file: str, thresh_file: str,
         "WEIGHT_RAM_STYLE": f'"{layer.ram_style}"',
         "THRESH_RAM_STYLE": f'"{layer.ram_style_thresholds}"',
         **pipeline_params(layer, levels_per_stage),
+        **({"INT_DSP": 1, "DSP_CHAIN": DSP_CHAIN} if layer.res_type == "dsp" else {}),
     }
 
 

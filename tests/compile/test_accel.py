@@ -41,6 +41,20 @@ def test_memory_styles_survive_save_and_load(tmp_path):
     assert b.folding == [(1, 16, "distributed", "distributed"), (1, 1, "distributed", "logic")]
 
 
+def test_res_type_is_saved_and_old_descriptions_load_as_lut(tmp_path):
+    w = np.zeros((8, 16), np.uint8)
+    a = accel(LayerSpec("MVAU_0", 16, 8, 2, 4, "int", -128, 127, w, np.zeros(8, np.int64), np.zeros(8, bool),
+                        res_type="dsp"))
+    path = a.save(tmp_path / "a.npz")
+    assert Accelerator.load(path).layers[0].res_type == "dsp" and a.layers[0].dsp_count == 2 * 2
+    with np.load(path) as z:
+        arrays = dict(z)
+    meta = json.loads(str(arrays.pop("meta")))
+    del meta["layers"][0]["res_type"]
+    np.savez(path, meta=np.array(json.dumps(meta)), **arrays)
+    assert Accelerator.load(path).layers[0].res_type == "lut"
+
+
 def test_descriptions_saved_before_memory_styles_load_resolved(tmp_path):
     a = accel(layer("MVAU_0", 64, 128, 1, 16), layer("MVAU_1", 128, 16))
     path = a.save(tmp_path / "a.npz")

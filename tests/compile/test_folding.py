@@ -39,8 +39,9 @@ def test_auto_folding_is_cheapest():
     assert pe * simd == 8
 
 
-def entry(pe=None, simd=None, ram_style=None, ram_style_thresholds=None):
-    return {"PE": pe, "SIMD": simd, "ram_style": ram_style, "ram_style_thresholds": ram_style_thresholds}
+def entry(pe=None, simd=None, ram_style=None, ram_style_thresholds=None, res_type=None):
+    return {"PE": pe, "SIMD": simd, "ram_style": ram_style, "ram_style_thresholds": ram_style_thresholds,
+            "resType": res_type}
 
 
 def write(tmp_path, cfg) -> object:
@@ -79,7 +80,7 @@ def test_defaults_reach_the_chosen_folding(tmp_path):
     p = write(tmp_path, {"Defaults": {"PE": [2, ["MVAU"]], "SIMD": [2, ["MVAU"]], "ram_style": ["block", "all"]},
                          "MVAU_1": {"SIMD": 4, "ram_style_thresholds": "logic"}})
     fold = choose_folding(accel, p, None)
-    assert fold == [(2, 2, "block", "auto"), (2, 4, "block", "logic")]
+    assert fold == [(2, 2, "block", "auto", "auto"), (2, 4, "block", "logic", "auto")]
     folded = accel.with_folding(fold)
     assert [(l.pe, l.simd, l.ram_style, l.ram_style_thresholds) for l in folded.layers] == [
         (2, 2, "block", "logic"), (2, 4, "block", "logic")]  # 4-word thresholds: auto -> logic
@@ -164,10 +165,11 @@ def test_finn_examples_cnv_folding_loads_unchanged():
     ignored = []
     cfg = read_folding_json(FINN_EXAMPLES / "cnv-w1a1_folding_config.json", names, kinds, ignored)
     assert cfg["ConvolutionInputGenerator_0"]["SIMD"] == 3 and cfg["ConvolutionInputGenerator_5"]["SIMD"] == 32
-    assert cfg["MVAU_1"] == entry(32, 32, "auto") and cfg["MVAU_8"] == entry(5, 1, "auto")
+    assert cfg["MVAU_1"] == entry(32, 32, "auto", res_type="lut") and cfg["MVAU_8"] == entry(5, 1, "auto", res_type="lut")
     assert cfg["Thresholding_0"] == entry(1, None, "distributed", "distributed")
     assert cfg["StreamingMaxPool_0"] == entry()  # not in the file: FINN's defaults
-    assert "MVAU_hls_0.resType=\"lut\"" in ignored and "LabelSelect_hls_0 (no such layer in an sbn-hw accelerator)" in ignored
+    assert "LabelSelect_hls_0 (no such layer in an sbn-hw accelerator)" in ignored
+    assert not any("resType" in note for note in ignored)  # FINN's MVAU resType is read
     mapped = {k: canonical_layer_name(k) for k in json.loads((FINN_EXAMPLES / "cnv-w1a1_folding_config.json").read_text())
               if k != "Defaults"}
     assert mapped["ConvolutionInputGenerator_hls_5"] == ("ConvolutionInputGenerator_5", "ConvolutionInputGenerator")
@@ -228,3 +230,22 @@ def test_a_window_between_mvaus_gets_the_lanes_the_target_needs():
     assert max(l.cycles for l in folded.layers[1:]) <= 10923, [l.summary() for l in folded.layers]
     for a, b in zip(folded.layers, folded.layers[1:]):
         assert streams_compatible(a.out_per_beat, b.in_per_beat)
+
+
+def test_folding_file_res_type_puts_integer_layers_on_dsps(tmp_path):
+    """FINN's MVAU resType: "dsp" builds an integer layer on DSP48s and is written back; on a binary
+    layer (a popcount here) it is noted as ignored; a value FINN does not know is refused."""
+    w = np.zeros((8, 8), np.uint8)
+    layers = (LayerSpec("MVAU_0", 8, 8, 1, 1, "int", 0, 255, w, np.zeros(8, np.int64), np.zeros(8, bool)),
+              LayerSpec("MVAU_1", 8, 8, 1, 1, "xnor", 0, 1, w, np.zeros(8, np.int64), np.zeros(8, bool)))
+    accel = Accelerator(layers, "UINT8", 1.0, np.ones(8), np.zeros(8))
+    p = write(tmp_path, {"Defaults": {"resType": ["dsp", ["MVAU"]]}, "MVAU_0": {"PE": 2, "SIMD": 4}})
+    ignored = []
+    folded = accel.with_folding(choose_folding(accel, p, None, ignored))
+    assert [l.res_type for l in folded.layers] == ["dsp", "lut"]
+    assert ignored == ['MVAU_1.resType="dsp" (a xnor layer is a popcount in LUTs)']
+    cfg = folding_json([l.name for l in folded.layers], folded.folding, None, [l.res_type for l in folded.layers])
+    assert cfg["MVAU_0"]["resType"] == "dsp" and "resType" not in cfg["MVAU_1"]
+    bad = write(tmp_path, {"MVAU_0": {"resType": "bram"}})
+    with pytest.raises(SbnHwError, match=r"resType='bram' must be one of auto, lut, dsp"):
+        choose_folding(accel, bad, None)

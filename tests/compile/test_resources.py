@@ -49,7 +49,8 @@ def test_estimate_grows_with_the_lanes():
 def test_budget_folding_is_the_fastest_that_fits():
     accel = sfc_like(np.random.default_rng(0))
     budget = {"lut": 20000, "bram36": 100, "dsp": 0}
-    target, folding, est = fold_for_budget(accel, budget)
+    target, folding, est, res_type = fold_for_budget(accel, budget)
+    assert res_type == "lut"  # no DSP in the budget
     folded = accel.with_folding(folding)
     assert est.fits(budget) and est == accelerator_estimate(folded)[0]
     assert folded.cycles_per_frame <= target
@@ -60,6 +61,29 @@ def test_budget_folding_is_the_fastest_that_fits():
         assert not accelerator_estimate(accel.with_folding(choose_folding(accel, None, t)))[0].fits(budget)
     # A larger budget is never slower.
     assert fold_for_budget(accel, {"lut": 60000, "bram36": 100})[0] <= target
+
+
+def test_dsp_first_layer_counts_dsps_and_saves_luts():
+    """resType "dsp": one DSP48 per two lanes of each PE, far fewer LUTs than the LUT adder trees."""
+    accel = sfc_like(np.random.default_rng(0)).with_folding(choose_folding(sfc_like(np.random.default_rng(0)), None, 512))
+    first = accel.layers[0]
+    lut = accelerator_estimate(accel)[1][0]
+    dsp = accelerator_estimate(accel.with_int_res_type("dsp"))[1][0]
+    assert dsp.dsp == first.pe * -(-first.simd // 2) == accel.with_int_res_type("dsp").layers[0].dsp_count
+    assert lut.dsp == 0 and dsp.lut < lut.lut / 3
+    # Only integer layers of <= 8-bit inputs change.
+    assert [l.res_type for l in accel.with_int_res_type("dsp").layers] == ["dsp", "lut", "lut", "lut"]
+
+
+def test_budget_with_dsps_puts_the_first_layer_on_them():
+    accel = sfc_like(np.random.default_rng(0))
+    no_dsp = fold_for_budget(accel, {"lut": 8000, "bram36": 100, "dsp": 0})
+    target, folding, est, res_type = fold_for_budget(accel, {"lut": 8000, "bram36": 100, "dsp": 220})
+    assert res_type == "dsp" and 0 < est.dsp <= 220
+    assert target < no_dsp[0]  # the LUTs the first layer no longer takes buy a faster folding
+    assert est == accelerator_estimate(accel.with_int_res_type("dsp").with_folding(folding))[0]
+    # Asked for LUTs only, the budget keeps them.
+    assert fold_for_budget(accel, {"lut": 8000, "bram36": 100, "dsp": 220}, "lut")[3] == "lut"
 
 
 def test_a_budget_nothing_fits_names_what_is_short():

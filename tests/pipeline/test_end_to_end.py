@@ -49,11 +49,17 @@ def test_user_brevitas_model(tmp_path, monkeypatch, dtype, scale, input_quant):
     onnx = export_user_model(m, 32, tmp_path / "user.onnx")
     out = tmp_path / "b"
     folding = tmp_path / "fold.json"
-    folding.write_text(json.dumps({"MVAU_0": {"PE": 4, "SIMD": 8}, "MVAU_1": {"PE": 2, "SIMD": 4}, "MVAU_2": {"PE": 3, "SIMD": 2}}))
+    # FINN's resType "dsp": the UINT8 model's first layer on DSP48s; the BIPOLAR one's is a popcount (noted, ignored).
+    folding.write_text(json.dumps({"MVAU_0": {"PE": 4, "SIMD": 8, "resType": "dsp"}, "MVAU_1": {"PE": 2, "SIMD": 4},
+                                   "MVAU_2": {"PE": 3, "SIMD": 2}}))
     args = ["compile", "--onnx", onnx, "--input-dtype", dtype, "--folding", folding, "--out", out]
     if dtype != "BIPOLAR":
         args += ["--input-scale", scale]
     cli(args, monkeypatch)
+    from sbn_hw.compile.accel import Accelerator
+
+    first = Accelerator.load(out / "compile" / "accelerator.npz").layers[0]
+    assert first.res_type == ("dsp" if dtype == "UINT8" else "lut")
     rng = np.random.default_rng(6)
     x = (rng.integers(0, 2, (25, 32)) * 2 - 1.0) if dtype == "BIPOLAR" else rng.integers(0, 256, (25, 32)) * scale
     np.save(tmp_path / "x.npy", x.astype(np.float32))
@@ -65,14 +71,17 @@ def test_user_brevitas_model(tmp_path, monkeypatch, dtype, scale, input_quant):
     assert rec["mismatches"] == 0 and rec["frames_simulated"] == 25 and rec["qonnx"]["frames"] == 25
 
 
-@pytest.mark.parametrize("method", ["sibnn", "siman"])
-def test_and_popcount_methods_reach_bit_exact_rtl(tmp_path, monkeypatch, method):
+@pytest.mark.parametrize("method,res_type", [("sibnn", "dsp"), ("siman", "auto")])
+def test_and_popcount_methods_reach_bit_exact_rtl(tmp_path, monkeypatch, method, res_type):
     out = tmp_path / method
     cli(["build", "--method", method, "--dataset", "digits", "--model", "tfc", "--epochs", "3",
-         "--target-cycles", "128", "--max-frames", "30", "--out", out], monkeypatch)
+         "--target-cycles", "128", "--max-frames", "30", "--res-type", res_type, "--out", out], monkeypatch)
     rep = json.loads((out / "report.json").read_text())
     mode = {"sibnn": "and_act", "siman": "and_w"}[method]
     assert [l["mode"] for l in rep["layers"]] == ["int", mode, mode, mode]
+    # --res-type dsp: the int8 first layer on DSP48s (Yosys counts them); auto without --budget: LUTs.
+    assert [l["res_type"] for l in rep["layers"]] == ["dsp" if res_type == "dsp" else "lut"] + ["lut"] * 3
+    assert (rep["resources"]["dsp"] > 0) == (res_type == "dsp")
     assert rep["mismatches"] == 0 and rep["accuracy"]["hardened"] == rep["accuracy"]["golden"]
 
 

@@ -55,6 +55,17 @@ PIPELINE_SWEEP = [
     (("and_w", 80, 4, 2, 80, 0, 1, True), 1, 0, 1, 1),  # five popcount groups, a register per tree level
     (("xnor", 80, 8, 2, 40, 0, 1, False), 0, 0, 0, 0),
 ]
+# (case, DSP_CHAIN, levels per pipeline stage): integer layers with resType "dsp" (rtl/sbn_dsp_dot.v):
+# one short chain, a chain of one pair, several chains with a short last one and an odd SIMD, the
+# unpipelined unit, and SF = 1 with NF = 1 (every beat a row of its own, no input buffer).
+DSP_SWEEP = [
+    (("int", 12, 8, 2, 4, 0, 255, True), 8, 2),
+    (("int", 8, 4, 4, 2, -128, 127, False), 1, 2),
+    (("int", 98, 6, 3, 49, -128, 127, True), 8, 2),
+    (("int", 98, 6, 3, 49, -128, 127, True), 3, 1),
+    (("int", 12, 8, 2, 4, 0, 255, True), 8, 0),
+    (("int", 4, 6, 6, 4, 0, 15, False), 2, 2),
+]
 
 
 def random_layer(mode, mw, mh, pe, simd, lo, hi, thresholds, rng) -> LayerSpec:
@@ -89,6 +100,36 @@ def test_sbn_mvau_memory_styles(case, w_style, t_style, tmp_path_factory):
 def test_sbn_mvau_pipeline_depths(case, read_reg, prod_reg, levels, cmp_reg, tmp_path_factory):
     check_mvau(case, tmp_path_factory,
                {"READ_REG": read_reg, "PROD_REG": prod_reg, "TREE_LEVELS": levels, "CMP_REG": cmp_reg})
+
+
+@pytest.mark.parametrize("case,chain,levels", DSP_SWEEP, ids=lambda c: "-".join(map(str, c)) if isinstance(c, tuple) else str(c))
+def test_sbn_mvau_dsp(case, chain, levels, tmp_path_factory):
+    from sbn_hw.rtlgen.generate import pipeline_params
+
+    layer = random_layer(*case, np.random.default_rng(0))
+    check_mvau(case, tmp_path_factory, {**pipeline_params(layer, levels), "INT_DSP": 1, "DSP_CHAIN": chain})
+
+
+def test_dsp_layers_build_with_dsp_chains():
+    """resType "dsp" sets sbn_mvau's INT_DSP; the latency follows its chains and tree; other modes
+    and wider inputs are refused with the fix named."""
+    from dataclasses import replace
+
+    from sbn_hw.rtlgen.generate import DSP_CHAIN, pipeline_latency
+
+    layer = replace(random_layer("int", 98, 6, 3, 49, -128, 127, True, np.random.default_rng(0)), res_type="dsp")
+    p = layer_params(layer, "w.mem", "t.mem")
+    assert (p["INT_DSP"], p["DSP_CHAIN"]) == (1, DSP_CHAIN)
+    assert layer.dsp_count == 3 * 25
+    # address, read, read register, 25 pairs in chains of 8 (8 + 1) then 4 chains (2 levels), compare
+    assert pipeline_latency(layer, p) == 2 + 1 + (8 + 1 + 1) + 1
+    assert "INT_DSP" not in layer_params(replace(layer, res_type="lut"), "w.mem", "t.mem")
+    with pytest.raises(SbnHwError, match="integer-input layers only"):
+        LayerSpec("x", 16, 8, 1, 1, "xnor", 0, 1, np.zeros((8, 16), np.uint8), res_type="dsp")
+    with pytest.raises(SbnHwError, match="at most 8 bits"):
+        LayerSpec("x", 4, 4, 1, 1, "int", 0, 511, np.zeros((4, 4), np.uint8), res_type="dsp")
+    with pytest.raises(SbnHwError, match="not one of lut, dsp"):
+        LayerSpec("x", 4, 4, 1, 1, "int", 0, 255, np.zeros((4, 4), np.uint8), res_type="bram")
 
 
 def test_generator_pipelines_every_layer():
@@ -131,7 +172,8 @@ def check_mvau(case, tmp_path_factory, style_params: dict | None = None):
     params = {**layer_params(layer, str(d / "w.mem"), str(d / "t.mem")), **(style_params or {})}
     try:
         run_cocotb(
-            [RTL_LIBRARY / "sbn_mvau.v", RTL_LIBRARY / "sbn_popcount.v", RTL_LIBRARY / "sbn_lut6.v", RTL_LIBRARY / "sbn_adder_tree.v", RTL_LIBRARY / "axis_fifo.v"], "sbn_mvau", "test_sbn_mvau", SIM_DIR / "sbn_mvau",
+            [RTL_LIBRARY / "sbn_mvau.v", RTL_LIBRARY / "sbn_popcount.v", RTL_LIBRARY / "sbn_lut6.v", RTL_LIBRARY / "sbn_adder_tree.v", RTL_LIBRARY / "sbn_dsp_dot.v",
+             RTL_LIBRARY / "axis_fifo.v"], "sbn_mvau", "test_sbn_mvau", SIM_DIR / "sbn_mvau",
             d / f"build_{build_key(params)}", params, {"SBN_TEST_DATA": str(d / "data.npz")},
         )
     except SbnHwError as e:
