@@ -7,9 +7,12 @@
 // by the post-adders of a systolic chain (stage k's inputs delayed k cycles, its P added to the
 // next stage's product: the PCOUT -> PCIN cascade), and 2^15 is added at the chain's start, so the
 // chain's dot product is bits [16 +: MID_W] of its last P: the low terms' sum stays within
-// +-2^15 and the middle sum within +-2^15 (checked below), so neither spills into the next field.
-// The pre-adder forms x_a + x_b * 2^16 (no LUTs for the sign extension of x_a); B is the weight
-// pair's two's complement {~w_a, w_b, 15 x ~w_b, 1}. The chains' sums meet in sbn_adder_tree.
+// +-2^15 and the middle sum within MID_W bits (see the range note below), so neither spills into
+// the next field.
+// The pre-adder forms x_a + x_b * 2^16: for unsigned inputs a plain concatenation; for signed ones
+// an add, which synthesis puts in the DSP when one PE uses it and in LUTs (about X_W per pair,
+// shared by the PEs) otherwise. B is the weight pair's two's complement {~w_a, w_b, 15 x ~w_b, 1}.
+// The chains' sums meet in sbn_adder_tree.
 //
 // PE dot products share the inputs (and their skew registers); each has its own weights, chains
 // and tree. Stage k's input operands wait k cycles in registers shared by the PEs; there are no
@@ -17,7 +20,8 @@
 // every PE's DSPs); M and P are the DSP's registers.
 //
 // Timing: the inputs presented at a clock edge give their sums LATENCY edges later; a new set may
-// enter every cycle (nothing stalls). LATENCY = (CHAIN + 1) + the adder tree's latency.
+// enter every cycle (nothing stalls). LATENCY = CL + 1 + the adder tree's latency, CL = the pairs
+// per chain (CHAIN, or fewer when N is small).
 module sbn_dsp_dot #(
     parameter N            = 16,  // lanes (>= 1); an odd N leaves the last pair's b lane at zero
     parameter PE           = 1,   // dot products over the same inputs
@@ -35,7 +39,8 @@ module sbn_dsp_dot #(
 );
     localparam X_W    = IN_BITS + 1;                        // x widened to signed
     localparam NP     = (N + 1) / 2;                        // multiplier pairs
-    localparam CL     = CHAIN < NP ? CHAIN : NP;            // stages per chain
+    localparam CH     = CHAIN < 1 ? 1 : CHAIN;              // (a CHAIN < 1 is refused below)
+    localparam CL     = CH < NP ? CH : NP;                  // stages per chain
     localparam NC     = (NP + CL - 1) / CL;                 // chains
     localparam LOG_2C = $clog2(2 * CL);
     localparam MID_W  = X_W + LOG_2C;                       // a chain's sum (2*CL lanes of X_W bits)
@@ -43,18 +48,14 @@ module sbn_dsp_dot #(
     localparam LOG_NC = $clog2(NC);
     localparam TREE_LAT = (STAGE_LEVELS == 0 || LOG_NC == 0) ? 0 : (LOG_NC + STAGE_LEVELS - 1) / STAGE_LEVELS;
     localparam LATENCY  = CL + 1 + TREE_LAT;
-    // A chain's low terms (|x_a| <= 2^IN_BITS each) and its middle sum must stay inside +-2^15.
+    // In range, a chain's low terms stay within +-CL * 2^IN_BITS <= 2^12 and its middle sum within
+    // MID_W <= 14 bits: the fields never meet. x_b * 2^16 + x_a needs X_W + 16 <= 25 bits.
     initial begin
-        if (IN_BITS > 8 || IN_BITS < 1 || (2 * CL) << IN_BITS > (1 << 15) || CHAIN < 1 || CHAIN > 16) begin
-            $display("sbn_dsp_dot: IN_BITS=%0d CHAIN=%0d out of range (IN_BITS <= 8, 1 <= CHAIN <= 16)", IN_BITS, CHAIN);
+        if (IN_BITS < 1 || IN_BITS > 8 || CHAIN < 1 || CHAIN > 16) begin
+            $display("sbn_dsp_dot: IN_BITS=%0d CHAIN=%0d out of range (1 <= IN_BITS <= 8, 1 <= CHAIN <= 16)", IN_BITS, CHAIN);
             $finish;
         end
     end
-
-    // Pair j's operands x_a (lane 2j) and x_b (lane 2j+1, zero past the last lane), as signed X_W bits.
-    function [X_W-1:0] lane_x(input integer i);
-        lane_x = (i < N) ? {IN_SIGNED ? x[i*IN_BITS+IN_BITS-1] : 1'b0, x[i*IN_BITS +: IN_BITS]} : {X_W{1'b0}};
-    endfunction
 
     genvar gc, gk, gp;
     generate
@@ -65,8 +66,18 @@ module sbn_dsp_dot #(
             for (gk = 0; gk < LEN; gk = gk + 1) begin : g_stage
                 localparam PAIR = gc * CL + gk;
                 localparam SKEW = LEAD + gk;                // cycles this stage's operands wait
-                // Inputs: x_b * 2^16 + x_a is the pre-adder's D + A; skewed once for all PEs.
-                wire [2*X_W-1:0] xs_in = {lane_x(2 * PAIR + 1), lane_x(2 * PAIR)};
+                // Inputs: x_b * 2^16 + x_a is the pre-adder's D + A; skewed once for all PEs. The
+                // pair's operands as signed X_W bits (x_b = 0 past the last lane).
+                localparam LA = 2 * PAIR;
+                localparam LB = 2 * PAIR + 1;
+                wire [X_W-1:0] xa = {IN_SIGNED ? x[LA*IN_BITS+IN_BITS-1] : 1'b0, x[LA*IN_BITS +: IN_BITS]};
+                wire [X_W-1:0] xb;
+                if (LB < N) begin : g_b
+                    assign xb = {IN_SIGNED ? x[LB*IN_BITS+IN_BITS-1] : 1'b0, x[LB*IN_BITS +: IN_BITS]};
+                end else begin : g_no_b
+                    assign xb = {X_W{1'b0}};
+                end
+                wire [2*X_W-1:0] xs_in = {xb, xa};
                 wire [2*X_W-1:0] xs;
                 wire [PE*2-1:0]  ws_in, ws;                 // the pair's weights, {w_b, w_a} per PE
                 for (gp = 0; gp < PE; gp = gp + 1) begin : g_w
@@ -89,9 +100,9 @@ module sbn_dsp_dot #(
                     end
                     assign {ws, xs} = tap[SKEW];
                 end
-                wire signed [24:0] a  = {{(25 - X_W){xs[X_W-1]}}, xs[X_W-1:0]};
-                wire signed [24:0] dd = {{(25 - X_W - SHIFT){xs[2*X_W-1]}}, xs[2*X_W-1:X_W], {SHIFT{1'b0}}};
-                wire signed [24:0] ad = a + dd;             // the 25-bit pre-adder (never overflows)
+                wire signed [X_W-1:0] sa = xs[X_W-1:0];
+                wire signed [X_W-1:0] sb = xs[2*X_W-1:X_W];
+                wire signed [24:0]    ad = sa + (sb <<< SHIFT);  // the 25-bit pre-adder (never overflows)
                 for (gp = 0; gp < PE; gp = gp + 1) begin : g_dsp
                     // Multiplier (M register), post-adder (P register, the chain's cascade).
                     wire signed [17:0] b = {~ws[2*gp], ws[2*gp+1], {(SHIFT - 1){~ws[2*gp+1]}}, 1'b1};

@@ -21,10 +21,12 @@
 //   2            read data of the synchronous reads of the weight memory and the input buffer
 //   3            (READ_REG=1) read data registered again: block RAM's slow clock-to-out gets a
 //                cycle of its own (the threshold read likewise)
-//   +1           (PROD_REG=1, MODE=0) the integer products w ? x : -x registered (the negation is
-//                a carry chain of its own)
+//   +1           (PROD_REG=1, MODE=0, INT_DSP=0) the integer products w ? x : -x registered (the
+//                negation is a carry chain of its own)
 //   ..ACC_POS    adder tree (MODE=0: sbn_adder_tree, registered every TREE_LEVELS levels and at its
-//                root; bit modes: sbn_popcount, its 18-lane group sums registered, then its tree)
+//                root; MODE=0 with INT_DSP=1: sbn_dsp_dot's DSP chains, their M and P registers,
+//                then its tree over the chains; bit modes: sbn_popcount, its 18-lane group sums
+//                registered, then its tree)
 //   ACC_POS      accumulate (and, with CMP_REG=0, compare)
 //   CMP_POS      (CMP_REG=1) the accumulated sum registered, compared with the threshold
 //   then         the output queue (axis_fifo, QD words) -> m_axis
@@ -52,7 +54,7 @@ module sbn_mvau #(
     parameter WEIGHT_RAM_STYLE = "auto",  // weight memory: "auto" | "block" | "distributed" | "logic" (sbn_mvau_rom)
     parameter THRESH_RAM_STYLE = "auto",  // threshold memory: the same choices
     parameter READ_REG    = 1,    // 1: register the memory reads a second time before the arithmetic; 0: no
-    parameter PROD_REG    = 1,    // 1: register the integer products before the adder tree (MODE=0 only; else ignored)
+    parameter PROD_REG    = 1,    // 1: register the integer products before the adder tree (MODE=0, INT_DSP=0 only)
     parameter INT_DSP     = 0,    // MODE=0 only: 1 sums the products in DSP48 chains (sbn_dsp_dot), 0 in LUTs
     parameter DSP_CHAIN   = 8,    // INT_DSP=1: multiplier pairs per post-adder chain (sbn_dsp_dot's CHAIN)
     parameter TREE_LEVELS = 2,    // adder tree registered every TREE_LEVELS levels and at its root; 0: combinational

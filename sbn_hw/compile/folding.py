@@ -16,7 +16,7 @@ MAX_PREFERRED_SIMD = 64
 # (FINN's "ultra", UltraRAM, has no 7-series part). rtl/sbn_mvau.v (sbn_mvau_rom) turns each into
 # synthesis attributes; "auto" is resolved by size at compile time (auto_ram_style).
 RAM_STYLES = ("auto", "block", "distributed", "logic")
-# The folding-JSON keys this flow reads; FINN's other keys (mem_mode, resType, ...) are ignored.
+# The folding-JSON keys this flow reads; FINN's other keys (mem_mode, ...) are ignored.
 FOLDING_KEYS = ("PE", "SIMD", "ram_style", "ram_style_thresholds", "resType")
 # FINN MVAU resType values: "auto" leaves the choice to compile (LUTs, or --budget's pick).
 RES_TYPE_VALUES = ("auto", "lut", "dsp")

@@ -122,9 +122,10 @@ def threshold_pe(layer, neighbour_simd: int | None, target_cycles: int) -> int:
 
 def choose_folding(accel: Accelerator, folding_file: Path | None, target_cycles: int | None,
                    ignored: list[str] | None = None, later_layers: dict[str, str] | None = None
-                   ) -> list[tuple[int, int, str, str]]:
+                   ) -> list[tuple]:
     """(PE, SIMD, ram_style, ram_style_thresholds) per layer, from a FINN folding file (its
-    "Defaults" apply to every layer; PE/SIMD default to 1, memory styles to "auto") or, without
+    "Defaults" apply to every layer; PE/SIMD default to 1, memory styles to "auto"; an MVAU's
+    entry gets a fifth element, its resType, "auto" where the file gives none) or, without
     one, the cheapest folding meeting the target cycles per frame with "auto" memory styles.
     A threshold layer's entry is (PE, PE, "auto", its memory style); a sliding window's
     (SIMD, SIMD, "auto", "auto"), a pool's (PE, PE, "auto", "auto"). later_layers: {name: kind} of
@@ -150,6 +151,11 @@ def choose_folding(accel: Accelerator, folding_file: Path | None, target_cycles:
                 if res_type == "dsp" and l.mode != "int":  # FINN may build these on DSPs; here they are popcounts
                     if ignored is not None:
                         ignored.append(f"{l.name}.resType=\"dsp\" (a {l.mode} layer is a popcount in LUTs)")
+                    res_type = "auto"
+                elif res_type == "dsp" and l.in_bits > DSP_MAX_IN_BITS:
+                    if ignored is not None:
+                        ignored.append(f"{l.name}.resType=\"dsp\" (its {l.in_bits}-bit inputs are wider than the "
+                                       f"DSP packing's {DSP_MAX_IN_BITS}: LUTs)")
                     res_type = "auto"
                 folding.append((pe, simd, c["ram_style"] or "auto", c["ram_style_thresholds"] or "auto", res_type))
         # A sliding window or pool the file leaves out (finn-examples' CNV names no pool) is folded
@@ -248,9 +254,9 @@ def compile_qonnx(
     arithmetic, "lut" or "dsp" (DSP48s); "auto": --budget chooses, else LUTs (a folding file's
     resType, per layer, comes after either)."""
     check_folding_source(folding_file, target_cycles, budget)
+    check_res_type_option(res_type)
     model = qonnx_to_finn_hw(load_onnx(qonnx_path), input_dtype, input_scale)
     unfolded = finn_hw_to_accelerator(model, input_dtype, input_scale)
-    check_res_type_option(res_type)
     choice = None
     if budget is not None:
         allowed = budget_of_board(budget)

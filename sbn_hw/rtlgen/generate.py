@@ -127,12 +127,14 @@ PIPELINE_LEVELS_PER_STAGE = 2
 
 def pipeline_params(layer: LayerSpec, levels_per_stage: int = PIPELINE_LEVELS_PER_STAGE) -> dict[str, int]:
     """sbn_mvau's pipeline parameters for a layer: levels_per_stage adder-tree levels per
-    register (0: the unpipelined unit, one cycle from memory read to result).
-    Pipelining adds latency only: cycles per vector stay SF * NF."""
+    register (0: the unpipelined unit, one cycle from memory read to result; a resType "dsp"
+    layer keeps its DSP chains' M and P registers). Pipelining adds latency only: cycles per
+    vector stay SF * NF."""
     if levels_per_stage < 0:
         raise SbnHwError(f"adder-tree levels per pipeline stage must be >= 0, got {levels_per_stage}")
     on = int(levels_per_stage > 0)
-    return {"READ_REG": on, "PROD_REG": int(on and layer.mode == "int"), "TREE_LEVELS": levels_per_stage, "CMP_REG": on}
+    prod_reg = on and layer.mode == "int" and layer.res_type == "lut"  # the DSP chains register their products
+    return {"READ_REG": on, "PROD_REG": int(prod_reg), "TREE_LEVELS": levels_per_stage, "CMP_REG": on}
 
 
 # Multiplier pairs per DSP post-adder chain (rtl/sbn_dsp_dot.v's CHAIN). Yosys synth_xilinx of

@@ -246,6 +246,11 @@ def test_folding_file_res_type_puts_integer_layers_on_dsps(tmp_path):
     assert ignored == ['MVAU_1.resType="dsp" (a xnor layer is a popcount in LUTs)']
     cfg = folding_json([l.name for l in folded.layers], folded.folding, None, [l.res_type for l in folded.layers])
     assert cfg["MVAU_0"]["resType"] == "dsp" and "resType" not in cfg["MVAU_1"]
+    wide = Accelerator((LayerSpec("MVAU_0", 8, 8, 1, 1, "int", 0, 511, w, np.zeros(8, np.int64), np.zeros(8, bool)),),
+                       "UINT9", 1.0, np.ones(8), np.zeros(8))
+    ignored = []
+    assert wide.with_folding(choose_folding(wide, p, None, ignored)).layers[0].res_type == "lut"
+    assert ignored == ['MVAU_0.resType="dsp" (its 9-bit inputs are wider than the DSP packing\'s 8: LUTs)']
     bad = write(tmp_path, {"MVAU_0": {"resType": "bram"}})
     with pytest.raises(SbnHwError, match=r"resType='bram' must be one of auto, lut, dsp"):
         choose_folding(accel, bad, None)

@@ -1,6 +1,8 @@
 """The resource model (compile.resources) and the folding chosen for a board's budget
 (compile.pipeline.fold_for_budget, `--budget BOARD`)."""
 
+import json
+
 import numpy as np
 import pytest
 
@@ -116,3 +118,34 @@ def test_board_budgets_and_exclusive_options():
     with pytest.raises(SbnHwError, match="give only one of --folding, --target-cycles and --budget "
                                          r"\(got --target-cycles and --budget\)"):
         check_folding_source(None, 512, "pynq-z2")
+
+
+def test_compile_with_a_budget_puts_the_int8_layer_on_dsps(tmp_path):
+    """compile_qonnx --budget: the choice names the resType, the description carries it, and the
+    folding written back says resType "dsp" for FINN; --res-type lut keeps LUTs; a bad value is
+    refused before FINN runs."""
+    import torch
+
+    from sbn_hw.compile.pipeline import compile_qonnx
+    from tests.helpers import UserMLP, export_user_model, randomize_bn
+
+    torch.manual_seed(3)
+    m = UserMLP([64, 32, 16])
+    randomize_bn(m, np.random.default_rng(3))
+    onnx = export_user_model(m, 64, tmp_path / "user.onnx")
+    # A small part (4,000 LUTs): the first layer's LUT adders would slow the folding; DSPs do not.
+    from sbn_hw.paths import resource_dir
+
+    board = json.loads((resource_dir("boards") / "pynq-z2.json").read_text())
+    board.update(name="small-z7", capacity={"lut": 4000, "ff": 8000, "bram36": 140, "dsp": 220})
+    (tmp_path / "small-z7.json").write_text(json.dumps(board))
+    res = compile_qonnx(onnx, "UINT8", 1 / 255, budget=str(tmp_path / "small-z7.json"))
+    assert res.budget_choice["res_type"] == "dsp" and 0 < res.budget_choice["estimate"]["dsp"] <= 0.85 * 220
+    first = res.accel.layers[0]
+    assert first.mode == "int" and first.res_type == "dsp" and res.folding_config[first.name]["resType"] == "dsp"
+    assert all(l.res_type == "lut" for l in res.accel.layers[1:])
+    kept = compile_qonnx(onnx, "UINT8", 1 / 255, budget=str(tmp_path / "small-z7.json"), res_type="lut")
+    assert kept.budget_choice["res_type"] == "lut" and kept.accel.layers[0].res_type == "lut"
+    assert kept.accel.cycles_per_frame > res.accel.cycles_per_frame  # LUTs only: a slower folding fits
+    with pytest.raises(SbnHwError, match="--res-type must be one of auto, lut, dsp"):
+        compile_qonnx(onnx, "UINT8", 1 / 255, res_type="bram")
