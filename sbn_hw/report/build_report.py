@@ -126,15 +126,16 @@ def write_report(out: Path) -> tuple[Path, Path]:
         "= cycles per frame x 100 MHz (timing not checked: no place-and-route has shown that clock).",
         "",
         "| layer | shape (MVAU: MW x MH) | mode or unit | PE | SIMD | cycles/frame | memories (weights / thresholds) | LUT | LUT logic "
-        "| LUT memory | FF | BRAM36 |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| LUT memory | FF | BRAM36 | DSP |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     per = rep["resources_per_layer"] or [{}] * len(rep["layers"])
     for l, r in zip(rep["layers"], per):
-        lines.append(f"| {l['name']} | {_layer_shape(l)} | {l.get('mode', l.get('kind'))} | {l.get('pe', '–')} | "
+        mode = l.get("mode", l.get("kind")) + (" on DSP48s" if l.get("res_type") == "dsp" else "")
+        lines.append(f"| {l['name']} | {_layer_shape(l)} | {mode} | {l.get('pe', '–')} | "
                      f"{l.get('simd', '–')} | {l['cycles']} | "
                      f"{_memory_styles(l)} | {r.get('lut', '–')} | {r.get('lut_logic', '–')} | {r.get('lut_memory', '–')} | "
-                     f"{r.get('ff', '–')} | {r.get('bram', '–')} |")
+                     f"{r.get('ff', '–')} | {r.get('bram', '–')} | {r.get('dsp', '–')} |")
     if rep["resources"]:
         r, u = rep["resources"], rep["utilization"]
         split = (f" ({r['lut_logic']} as logic, {r['lut_memory']} as memory: LUT RAM and shift registers)"

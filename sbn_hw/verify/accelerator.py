@@ -30,6 +30,8 @@ class SimResult:
     seconds: float
     golden: list[np.ndarray]  # the golden model's output of every layer for the same frames
     waves: Path | None = None  # the run's VCD, when asked for
+    checked_cycles: int = 0  # simulated cycles of the checked run (every frame, random stalls)
+    checked_seconds: float = 0.0  # its wall time, simulator alone (no build, no checks after it)
 
 
 def narrowest_ints(a) -> np.ndarray:
@@ -120,4 +122,5 @@ def simulate(
         dump.replace(vcd)
     r = json.loads(result_path.read_text())
     return SimResult(np.load(outputs_path), r["frames"], r["cycles_per_frame_measured"], r["mismatch_count"],
-                     r["mismatches"], time.time() - t0, golden, vcd if waves else None)
+                     r["mismatches"], time.time() - t0, golden, vcd if waves else None, r["cycles_total_phase2"],
+                     r["seconds_phase2"])

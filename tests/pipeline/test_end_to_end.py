@@ -82,6 +82,7 @@ def test_and_popcount_methods_reach_bit_exact_rtl(tmp_path, monkeypatch, method,
     # --res-type dsp: the int8 first layer on DSP48s (Yosys counts them); auto without --budget: LUTs.
     assert [l["res_type"] for l in rep["layers"]] == ["dsp" if res_type == "dsp" else "lut"] + ["lut"] * 3
     assert (rep["resources"]["dsp"] > 0) == (res_type == "dsp")
+    assert ("| int on DSP48s |" in (out / "report.md").read_text()) == (res_type == "dsp")
     assert rep["mismatches"] == 0 and rep["accuracy"]["hardened"] == rep["accuracy"]["golden"]
 
 

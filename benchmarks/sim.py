@@ -1,0 +1,82 @@
+"""Whole-accelerator RTL simulation speed: simulated cycles per second of the checked run (every
+frame, random stalls on both streams, every layer's stream compared with the golden model), the
+Verilog stream harness under Verilator (sbn_hw/verify/bench.py, sim/accelerator/).
+
+    python benchmarks/sim.py                                   # digits TFC, mnist5k SFC, mnist5k cnn-s
+    python benchmarks/sim.py --build build/mnist5k-cnn-s --frames 200
+    python benchmarks/sim.py --design digits:tfc --frames 360
+
+--design DATASET:MODEL builds under --out (trained, exported and compiled with `sbn-hw` defaults,
+seed 0; a finished compile stage is reused); --build DIR measures an existing build. The time is
+the checked run's wall time alone: not Verilator's build, the golden model or the checks after it.
+"projected" scales it to 10,000 frames of the same design.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+from pathlib import Path
+
+from provenance import provenance_line, table
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from sbn_hw.compile.accel import Accelerator  # noqa: E402
+from sbn_hw.pipeline.builddir import BuildDir  # noqa: E402
+from sbn_hw.pipeline.progress import console  # noqa: E402
+from sbn_hw.pipeline.stages import own_flow_inputs  # noqa: E402
+from sbn_hw.verify.accelerator import simulate  # noqa: E402
+
+DEFAULT_DESIGNS = ["digits:tfc", "mnist5k:sfc", "mnist5k:cnn-s"]
+
+
+def ensure_compiled(dataset: str, model: str, out: Path) -> None:
+    if BuildDir(out).has("compile"):
+        return
+    for stage in (["train", "--dataset", dataset, "--model", model], ["export"], ["compile"]):
+        subprocess.run([sys.executable, "-m", "sbn_hw.cli", *stage, "--out", str(out)], check=True)
+
+
+def measure(build: Path, frames: int | None, stall: float) -> dict:
+    accel = Accelerator.load(BuildDir(build).record("compile")["accelerator"])
+    x_hw, _, _, _ = own_flow_inputs(build)
+    x_hw = x_hw[:frames] if frames else x_hw
+    r = simulate(accel, x_hw, build / "simbench", in_stall=stall, out_stall=stall)
+    rate = r.checked_cycles / max(r.checked_seconds, 1e-9)
+    return {"build": str(build), "layers": len(accel.layers), "cycles_per_frame": accel.cycles_per_frame,
+            "frames": r.frames, "mismatches": r.mismatch_count, "cycles": r.checked_cycles,
+            "seconds": r.checked_seconds, "cycles_per_s": rate, "frames_per_s": r.frames / max(r.checked_seconds, 1e-9),
+            "projected_10k_s": 10_000 * r.checked_cycles / r.frames / rate, "total_s": r.seconds}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--design", action="append", help="DATASET:MODEL built under --out (repeatable)")
+    ap.add_argument("--build", type=Path, action="append", help="an existing build folder (repeatable)")
+    ap.add_argument("--out", type=Path, default=Path("build/simbench"))
+    ap.add_argument("--frames", type=int, default=None, help="simulate only the first N test frames")
+    ap.add_argument("--stall", type=float, default=0.3, help="stall probability on each stream")
+    args = ap.parse_args()
+    builds = list(args.build or [])
+    for d in args.design or ([] if builds else DEFAULT_DESIGNS):
+        dataset, _, model = d.partition(":")
+        out = args.out / f"{dataset}-{model}"
+        ensure_compiled(dataset, model, out)
+        builds.append(out)
+    rows = []
+    for b in builds:
+        console.print(f"simulating {b} ...")
+        m = measure(b, args.frames, args.stall)
+        rows.append([b.name, m["layers"], f"{m['cycles_per_frame']:,}", m["frames"], m["mismatches"],
+                     f"{m['cycles']:,}", f"{m['seconds']:.1f}", f"{m['cycles_per_s']:,.0f}",
+                     f"{m['frames_per_s']:,.1f}", f"{m['projected_10k_s'] / 60:,.1f}", f"{m['total_s']:.0f}"])
+    print()
+    print(table(rows, ["build", "layers", "cycles/frame", "frames", "mismatches", "simulated cycles", "wall s",
+                       "simulated cycles/s", "frames/s", "10,000 frames (min)", "whole run s"]))
+    print(f"\nVerilator (lean cocotb runner, GPI clock), stall {args.stall} on both streams, every layer checked. "
+          f"{provenance_line()}")
+
+
+if __name__ == "__main__":
+    main()
