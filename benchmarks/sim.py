@@ -38,16 +38,23 @@ def ensure_compiled(dataset: str, model: str, out: Path) -> None:
         subprocess.run([sys.executable, "-m", "sbn_hw.cli", *stage, "--out", str(out)], check=True)
 
 
+MIN_SECONDS = 1.0  # a shorter run's rate is printed, but flagged as rough
+
+
 def measure(build: Path, frames: int | None, stall: float) -> dict:
-    accel = Accelerator.load(BuildDir(build).record("compile")["accelerator"])
+    bd = BuildDir(build)
+    if not (bd.has("train") and bd.has("compile")):
+        sys.exit(f"{build}: not a finished sbn-hw build of its own (train and compile stages); build it with "
+                 f"`sbn-hw build --out {build}` or pass --design DATASET:MODEL")
+    accel = Accelerator.load(bd.record("compile")["accelerator"])
     x_hw, _, _, _ = own_flow_inputs(build)
-    x_hw = x_hw[:frames] if frames else x_hw
+    x_hw = x_hw[:frames] if frames is not None else x_hw
     r = simulate(accel, x_hw, build / "simbench", in_stall=stall, out_stall=stall)
     rate = r.checked_cycles / max(r.checked_seconds, 1e-9)
     return {"build": str(build), "layers": len(accel.layers), "cycles_per_frame": accel.cycles_per_frame,
             "frames": r.frames, "mismatches": r.mismatch_count, "cycles": r.checked_cycles,
             "seconds": r.checked_seconds, "cycles_per_s": rate, "frames_per_s": r.frames / max(r.checked_seconds, 1e-9),
-            "projected_10k_s": 10_000 * r.checked_cycles / r.frames / rate, "total_s": r.seconds}
+            "projected_10k_s": 10_000 * r.checked_seconds / r.frames, "total_s": r.seconds}
 
 
 def main() -> None:
@@ -58,9 +65,13 @@ def main() -> None:
     ap.add_argument("--frames", type=int, default=None, help="simulate only the first N test frames")
     ap.add_argument("--stall", type=float, default=0.3, help="stall probability on each stream")
     args = ap.parse_args()
+    if args.frames is not None and args.frames < 1:
+        ap.error(f"--frames must be at least 1, got {args.frames}")
     builds = list(args.build or [])
     for d in args.design or ([] if builds else DEFAULT_DESIGNS):
         dataset, _, model = d.partition(":")
+        if not dataset or not model:
+            ap.error(f"--design takes DATASET:MODEL (e.g. digits:tfc), got '{d}'")
         out = args.out / f"{dataset}-{model}"
         ensure_compiled(dataset, model, out)
         builds.append(out)
@@ -69,7 +80,8 @@ def main() -> None:
         console.print(f"simulating {b} ...")
         m = measure(b, args.frames, args.stall)
         rows.append([b.name, m["layers"], f"{m['cycles_per_frame']:,}", m["frames"], m["mismatches"],
-                     f"{m['cycles']:,}", f"{m['seconds']:.1f}", f"{m['cycles_per_s']:,.0f}",
+                     f"{m['cycles']:,}", f"{m['seconds']:.1f}",
+                     f"{m['cycles_per_s']:,.0f}" + (" (rough: short run)" if m["seconds"] < MIN_SECONDS else ""),
                      f"{m['frames_per_s']:,.1f}", f"{m['projected_10k_s'] / 60:,.1f}", f"{m['total_s']:.0f}"])
     print()
     print(table(rows, ["build", "layers", "cycles/frame", "frames", "mismatches", "simulated cycles", "wall s",

@@ -122,8 +122,8 @@ def _folding_options(f):
         click.option("--target-cycles", type=click.IntRange(min=1), default=None,
                      help="Choose PE/SIMD automatically for at most this many cycles per frame (>= 1) [default: 512]."),
         click.option("--budget", metavar="BOARD", default=None,
-                     help="Choose PE/SIMD for the fewest cycles per frame whose estimated LUT and BRAM fit 85% of "
-                          "BOARD (a name from boards/, e.g. pynq-z2, or a board JSON file)."),
+                     help="Choose PE/SIMD for the fewest cycles per frame whose estimated LUT, BRAM and DSP fit 85% "
+                          "of BOARD (a name from boards/, e.g. pynq-z2, or a board JSON file)."),
         click.option("--res-type", type=click.Choice(["auto", "lut", "dsp"]), default="auto", show_default=True,
                      help="Integer-input layers (the first layer of int8 models) in LUTs, or in DSP48 slices (two "
                           "lanes per DSP). auto: --budget picks, else LUTs; a folding file's resType wins per layer."),

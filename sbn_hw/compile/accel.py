@@ -689,6 +689,11 @@ class Accelerator:
             return Accelerator(tuple(layers), meta["input_dtype"], meta["input_scale"], z["output_scale"],
                                z["output_bias"], meta["name"], tuple(chw) if chw else None)
 
+    @property
+    def res_types(self) -> list[str]:
+        """Each layer's resType ("lut" for the layers that have none: stream units, thresholds)."""
+        return [getattr(l, "res_type", "lut") for l in self.layers]
+
     def with_int_res_type(self, res_type: str) -> "Accelerator":
         """Every integer-input MVAU that resType "dsp" can build set to res_type ("lut" or "dsp"; an
         input too wide for the DSP packing stays "lut")."""

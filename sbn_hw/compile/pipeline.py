@@ -25,7 +25,7 @@ class CompileResult:
     accel: Accelerator
     finn_model: object  # qonnx ModelWrapper of the folded FINN HW graph
     folding_config: dict  # FINN-format folding JSON of the chosen folding
-    folding_ignored: list[str]  # what a --folding file held that means nothing here (keys, FINN-only layers)
+    folding_ignored: list[str]  # what a --folding file (or --res-type) asked that means nothing here
     budget_choice: dict | None = None  # --budget: the board, the target chosen and the model's estimate
 
 
@@ -270,9 +270,10 @@ def compile_qonnx(
     accel = unfolded.with_folding(folding)  # validates stream compatibility, resolves "auto" memory styles
     names = [l.name for l in accel.layers]
     model = set_finn_folding(model, {n: (f[0], f[1]) for n, f in zip(names, accel.folding)})
+    if res_type == "dsp" and "dsp" not in accel.res_types:
+        ignored.append(f"--res-type dsp (no layer with integer inputs of at most {DSP_MAX_IN_BITS} bits: all in LUTs)")
     return CompileResult(accel, model, folding_json(names, accel.folding, [l.kind for l in accel.layers],
-                                                    [getattr(l, "res_type", "lut") for l in accel.layers]),
-                         ignored, choice)
+                                                    accel.res_types), ignored, choice)
 
 
 def check_res_type_option(res_type: str) -> None:

@@ -95,7 +95,7 @@ def dsp_dot(l) -> Estimate:
     chains = -(-pairs // cl)
     mid_w = l.in_bits + 1 + (2 * cl - 1).bit_length()
     tree = (chains - 1) * (mid_w + (chains - 1).bit_length() / 2)
-    return Estimate(lut=l.pe * (tree + DSP_PAIR_LUTS * pairs), dsp=l.pe * pairs)
+    return Estimate(lut=l.pe * (tree + DSP_PAIR_LUTS * pairs), dsp=l.dsp_count)
 
 
 def mvau(l) -> Estimate:

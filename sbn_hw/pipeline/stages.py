@@ -207,13 +207,15 @@ def run_compile(out: Path, onnx: Path | None = None, input_dtype: str | None = N
     accel = res.accel
     if res.budget_choice:
         c = res.budget_choice
+        ints = any(l.kind == "mvau" and l.mode == "int" for l in accel.layers)
         console.print(f"  --budget {c['board']}: the fastest folding the resource model fits in "
-                      f"{c['allowed']['lut']:,.0f} LUT / {c['allowed']['bram36']:g} BRAM36 "
-                      f"({BUDGET_SHARE:.0%} of the board): target {c['target_cycles']:,} cycles per frame, "
-                      f"estimate {c['estimate']['lut']:,} LUT / {c['estimate']['bram36']:g} BRAM36 / "
-                      f"{c['estimate']['dsp']} DSP, integer layers in {c['res_type'].upper()}s")
+                      f"{c['allowed']['lut']:,.0f} LUT / {c['allowed']['bram36']:g} BRAM36 / "
+                      f"{c['allowed'].get('dsp', 0):g} DSP ({BUDGET_SHARE:.0%} of the board): target "
+                      f"{c['target_cycles']:,} cycles per frame, estimate {c['estimate']['lut']:,} LUT / "
+                      f"{c['estimate']['bram36']:g} BRAM36 / {c['estimate']['dsp']} DSP"
+                      + (f", integer layers in {c['res_type'].upper()}s" if ints else ""))
     if res.folding_ignored:
-        console.print(f"  folding file: ignored {', '.join(res.folding_ignored)}")
+        console.print(f"  ignored (means nothing for this model or flow): {', '.join(res.folding_ignored)}")
     for l in accel.layers:
         console.print(f"  {l.name}: {l.summary()}")
     if x_hw is None:  # a user's model: frames over the whole integer input range
@@ -248,7 +250,7 @@ def run_compile(out: Path, onnx: Path | None = None, input_dtype: str | None = N
         if folding is not None and any(l.kind == "lab" for l in own.layers):
             own = lab_pes(own, folding)
         res.folding_config = folding_json([l.name for l in own.layers], own.folding, [l.kind for l in own.layers],
-                                          [getattr(l, "res_type", "lut") for l in own.layers])
+                                          own.res_types)
         accel, golden = own, run_accelerator(own, x_hw)
         if res.budget_choice is not None:
             built = res.budget_choice["estimate_built"] = check_built_within_budget(accel, res.budget_choice)

@@ -149,3 +149,16 @@ def test_compile_with_a_budget_puts_the_int8_layer_on_dsps(tmp_path):
     assert kept.accel.cycles_per_frame > res.accel.cycles_per_frame  # LUTs only: a slower folding fits
     with pytest.raises(SbnHwError, match="--res-type must be one of auto, lut, dsp"):
         compile_qonnx(onnx, "UINT8", 1 / 255, res_type="bram")
+
+
+def test_res_type_dsp_on_a_binary_input_model_is_noted(tmp_path):
+    import torch
+
+    from sbn_hw.compile.pipeline import compile_qonnx
+    from tests.helpers import UserMLP, export_user_model
+
+    torch.manual_seed(4)
+    onnx = export_user_model(UserMLP([16, 8, 4], input_quant=True), 16, tmp_path / "bipolar.onnx")
+    res = compile_qonnx(onnx, "BIPOLAR", 1.0, res_type="dsp")
+    assert res.accel.res_types == ["lut"] * len(res.accel.layers)
+    assert res.folding_ignored == ["--res-type dsp (no layer with integer inputs of at most 8 bits: all in LUTs)"]
