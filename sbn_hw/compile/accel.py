@@ -200,6 +200,11 @@ class LayerSpec:
                 + (", thresholds" if self.has_thresholds else ", integer output"))
 
     @property
+    def dsp_capable(self) -> bool:
+        """resType "dsp" can build this layer: integer inputs of at most DSP_MAX_IN_BITS bits."""
+        return self.mode == "int" and self.in_bits <= DSP_MAX_IN_BITS
+
+    @property
     def dsp_count(self) -> int:
         """DSP48 slices of resType "dsp": one per two lanes of each PE."""
         return self.pe * -(-self.simd // 2) if self.res_type == "dsp" else 0
@@ -698,7 +703,7 @@ class Accelerator:
         """Every integer-input MVAU that resType "dsp" can build set to res_type ("lut" or "dsp"; an
         input too wide for the DSP packing stays "lut")."""
         return replace(self, layers=tuple(
-            replace(l, res_type=res_type) if l.kind == "mvau" and l.mode == "int" and l.in_bits <= DSP_MAX_IN_BITS else l
+            replace(l, res_type=res_type) if l.kind == "mvau" and l.dsp_capable else l
             for l in self.layers))
 
     @property

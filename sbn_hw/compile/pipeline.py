@@ -85,7 +85,7 @@ def int_res_type_choices(accel: Accelerator, res_type: str = "auto") -> list[str
     (far fewer LUTs) where a layer has such inputs, then LUTs; "lut" or "dsp" only that."""
     if res_type != "auto":
         return [res_type]
-    has_int = any(l.kind == "mvau" and l.mode == "int" and l.in_bits <= DSP_MAX_IN_BITS for l in accel.layers)
+    has_int = any(l.kind == "mvau" and l.dsp_capable for l in accel.layers)
     return ["dsp", "lut"] if has_int else ["lut"]
 
 
