@@ -44,6 +44,27 @@ module sbn_popcount #(
         end
     endfunction
 
+`ifdef SBN_FAST_SIM
+    // Simulation model (the whole-accelerator bench defines SBN_FAST_SIM): the same count, with the
+    // same LATENCY, computed by $countones instead of ~22 LUT tables per 18 lanes (which took most
+    // of the simulator's time on a CNN). tests/rtl/test_sbn_popcount.py proves an 18-lane group
+    // of tables equal to its count (Yosys SAT) and runs the module sweep on both forms.
+    localparam LOG_G   = $clog2(G);
+    localparam LATENCY = STAGE_LEVELS == 0 ? 0 : 1 + (LOG_G + STAGE_LEVELS - 1) / STAGE_LEVELS;
+    wire [N-1:0]  prod  = LANE_OP ? (x & w) : ~(x ^ w);
+    wire [TW-1:0] now   = $countones(prod);
+    generate if (LATENCY == 0) begin : g_now
+        assign count = now[OUT_W-1:0];
+    end else begin : g_delay
+        reg [TW-1:0] q [0:LATENCY-1];
+        integer d;
+        always @(posedge clk) begin
+            q[0] <= now;
+            for (d = 1; d < LATENCY; d = d + 1) q[d] <= q[d-1];
+        end
+        assign count = q[LATENCY-1][OUT_W-1:0];
+    end endgenerate
+`else
     wire [G*SUM_W-1:0] group_sum;
     genvar gg, gt, gl, gb;
     generate
@@ -89,4 +110,5 @@ module sbn_popcount #(
             .clk(clk), .in_data(leaves), .sum(total));
         assign count = total[OUT_W-1:0];
     endgenerate
+`endif
 endmodule

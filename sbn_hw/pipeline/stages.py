@@ -369,7 +369,7 @@ def one_layer(accel, name: str, x_hw: np.ndarray):
 
 def run_simulate(out: Path, inputs: Path | None = None, outputs: Path | None = None, seed: int = 0,
                  stall: float = 0.3, max_frames: int | None = None, layer: str | None = None,
-                 waves: bool = False) -> dict:
+                 waves: bool = False, full_rtl: bool = False) -> dict:
     """The RTL under Verilator, every frame and every layer against the golden model.
 
     Without `inputs`: the build's own test set, recorded as the `simulate` stage. With `inputs`: a
@@ -380,7 +380,7 @@ def run_simulate(out: Path, inputs: Path | None = None, outputs: Path | None = N
     from sbn_hw.compile.accel import Accelerator
     from sbn_hw.export import load_onnx
     from sbn_hw.golden.executor import host_scores
-    from sbn_hw.verify.accelerator import simulate
+    from sbn_hw.verify.accelerator import popcount_model, simulate
     from sbn_hw.verify.inputs import load_user_inputs, user_inputs_to_hw
     from sbn_hw.verify.qonnx_reference import compare_with_qonnx, exact_layers, quantized_layers, trace_qonnx
 
@@ -404,19 +404,21 @@ def run_simulate(out: Path, inputs: Path | None = None, outputs: Path | None = N
         x_hw = x_hw[:max_frames]
         labels = labels[:max_frames] if labels is not None else None
     if layer is not None:
-        return simulate_one_layer(bd, accel, layer, x_hw, seed, stall, waves)
+        return simulate_one_layer(bd, accel, layer, x_hw, seed, stall, waves, full_rtl)
     stage = "simulate" if inputs is None else "simulate-inputs"
     d = bd.begin(stage)
     console.print(f"[bold]simulate[/] {len(x_hw)} frames through the RTL (Verilator + cocotb), random stalls "
                   f"{stall:.0%} on input and output; every layer checked against the golden model")
     console.print("  building the simulator (Verilator), then measuring throughput without stalls, then the checked run")
     with counted_progress("checked frames (every layer)", len(x_hw)) as report:
-        r = simulate(accel, x_hw, d, seed=seed, in_stall=stall, out_stall=stall, progress=report, waves=waves)
+        r = simulate(accel, x_hw, d, seed=seed, in_stall=stall, out_stall=stall, progress=report, waves=waves,
+                     full_rtl=full_rtl)
     analytic = accel.cycles_per_frame
     fps = UNTIMED_CLOCK_MHZ * 1e6 / r.cycles_per_frame
     rec = {"frames_simulated": r.frames, "mismatches": r.mismatch_count, "cycles_per_frame_measured": r.cycles_per_frame,
            "cycles_per_frame_analytic": analytic, "fps_at_100mhz_timing_not_checked": fps,
-           "stall": stall, "seed": seed, "seconds": r.seconds}
+           "stall": stall, "seed": seed, "seconds": r.seconds, "popcounts": popcount_model(full_rtl),
+           "simulated_cycles_per_s": r.checked_cycles / max(r.checked_seconds, 1e-9)}
     console.print(f"  {r.frames} frames, {r.mismatch_count} mismatches; {r.cycles_per_frame:.1f} cycles/frame "
                   f"(analytic {analytic}); {fps:,.0f} frames/s = cycles per frame x {UNTIMED_CLOCK_MHZ} MHz, timing not checked")
     if abs(r.cycles_per_frame - analytic) > 0.05 * analytic:
@@ -451,9 +453,10 @@ def run_simulate(out: Path, inputs: Path | None = None, outputs: Path | None = N
     return rec
 
 
-def simulate_one_layer(bd: BuildDir, accel, layer: str, x_hw: np.ndarray, seed: int, stall: float, waves: bool) -> dict:
+def simulate_one_layer(bd: BuildDir, accel, layer: str, x_hw: np.ndarray, seed: int, stall: float, waves: bool,
+                       full_rtl: bool = False) -> dict:
     """`simulate --layer`: one layer's RTL alone, its input the golden model's, output vs golden."""
-    from sbn_hw.verify.accelerator import simulate
+    from sbn_hw.verify.accelerator import popcount_model, simulate
 
     alone, x = one_layer(accel, layer, x_hw)
     d = bd.begin("simulate-layer")
@@ -461,10 +464,11 @@ def simulate_one_layer(bd: BuildDir, accel, layer: str, x_hw: np.ndarray, seed: 
     console.print(f"[bold]simulate[/] layer {layer} alone ({spec.summary()}): {len(x)} frames of its golden input, "
                   f"random stalls {stall:.0%}; its output checked against the golden model")
     with counted_progress(f"checked frames ({layer})", len(x)) as report:
-        r = simulate(alone, x, d, seed=seed, in_stall=stall, out_stall=stall, progress=report, waves=waves)
+        r = simulate(alone, x, d, seed=seed, in_stall=stall, out_stall=stall, progress=report, waves=waves,
+                     full_rtl=full_rtl)
     rec = {"layer": layer, "kind": spec.kind, "frames_simulated": r.frames, "mismatches": r.mismatch_count,
            "cycles_per_frame_measured": r.cycles_per_frame, "cycles_per_frame_analytic": alone.cycles_per_frame,
-           "stall": stall, "seed": seed, "seconds": r.seconds}
+           "stall": stall, "seed": seed, "seconds": r.seconds, "popcounts": popcount_model(full_rtl)}
     console.print(f"  {r.frames} frames, {r.mismatch_count} mismatches; {r.cycles_per_frame:.1f} cycles/frame "
                   f"(analytic {alone.cycles_per_frame})")
     if r.waves is not None:

@@ -32,6 +32,19 @@ class SimResult:
     waves: Path | None = None  # the run's VCD, when asked for
     checked_cycles: int = 0  # simulated cycles of the checked run (every frame, random stalls)
     checked_seconds: float = 0.0  # its wall time, simulator alone (no build, no checks after it)
+    full_rtl: bool = False  # the popcounts ran as their LUT tables (not their behavioural model)
+
+
+# Defined for every accelerator simulation unless full_rtl: rtl/sbn_popcount.v then counts with
+# $countones instead of its LUT tables (the same count and latency; Yosys proves an 18-lane group of
+# tables equal to it in tests/rtl/test_sbn_popcount.py, and the module sweep runs both), about 7x
+# faster under Verilator on a CNN. Synthesis never defines it.
+FAST_SIM_DEFINE = "SBN_FAST_SIM"
+
+
+def popcount_model(full_rtl: bool) -> str:
+    """How a run simulated the popcounts, in words for records and reports."""
+    return "LUT tables as synthesised" if full_rtl else "behavioural model, proved equal to the LUT tables"
 
 
 def narrowest_ints(a) -> np.ndarray:
@@ -60,10 +73,13 @@ def simulate(
     throughput_frames: int = 64,
     progress: Callable[[int, int], None] | None = None,
     waves: bool = False,
+    full_rtl: bool = False,
 ) -> SimResult:
     """Stream every frame of `x_hw` through the generated top; raises SbnHwError on any mismatch.
     progress(frames done, frames in all) is called from a watcher thread as the checked run goes.
-    waves: trace every signal into build_dir/waves.vcd (kept when the run fails too)."""
+    waves: trace every signal into build_dir/waves.vcd (kept when the run fails too).
+    full_rtl: simulate the popcounts' LUT tables as synthesised rather than their behavioural model
+        (several times slower on a CNN; the two are proved equal)."""
     t0 = time.time()
     build_dir = Path(build_dir).resolve()
     rtl = generate_rtl(accel, build_dir / "rtl")
@@ -101,8 +117,9 @@ def simulate(
     try:
         with ProgressWatcher(sim_dir / "progress.json", progress or (lambda done, total: None)):
             run_cocotb([*rtl.sources, bench], BENCH_TOP, "test_accelerator", SIM_DIR / "accelerator",
-                       sim_dir / ("verilator-waves" if waves else "verilator"), {}, {"SBN_BENCH_DATA": str(data)},
-                       run_dir=rtl.directory, waves=waves, lean=True)
+                       sim_dir / ("verilator" + ("-luts" if full_rtl else "") + ("-waves" if waves else "")),
+                       {}, {"SBN_BENCH_DATA": str(data)}, run_dir=rtl.directory, waves=waves, lean=True,
+                       defines={} if full_rtl else {FAST_SIM_DEFINE: 1}, timing=True, cxx_o2=not full_rtl)
     except SbnHwError as e:
         where = ""
         if waves and dump.exists():
@@ -123,4 +140,4 @@ def simulate(
     r = json.loads(result_path.read_text())
     return SimResult(np.load(outputs_path), r["frames"], r["cycles_per_frame_measured"], r["mismatch_count"],
                      r["mismatches"], time.time() - t0, golden, vcd if waves else None, r["cycles_total_phase2"],
-                     r["seconds_phase2"])
+                     r["seconds_phase2"], full_rtl)

@@ -38,7 +38,7 @@ def _port(decl: str, name: str, comment: str) -> str:
 
 
 PORTS = [
-    ("input  wire       ", "clk", "cocotb's clock"),
+    ("output reg        ", "clk", "the harness' own 100 MHz clock (below): no call into cocotb per cycle"),
     ("input  wire       ", "rst", "synchronous, active high: resets the accelerator and the harness"),
     ("input  wire       ", "start", "a rising edge (after reset) starts a phase: files open, words flow"),
     ("input  wire       ", "record", "1: write every layer's stream to tap<i>.txt during the phase"),
@@ -112,9 +112,15 @@ def bench_verilog(accel: Accelerator, n_words_max: int) -> str:
 // Source with random stalls, sink with random backpressure, every layer's stream written to a file;
 // see sbn_hw/verify/bench.py for the protocol with the cocotb bench (sim/accelerator). Only the
 // ports are public (VPI): the bench is built without --public-flat-rw, so Verilator optimises the rest.
+`timescale 1ns / 1ps
 module {BENCH_TOP} (
 {_ports()}
 );
+    // The clock toggles inside the simulator (built with --timing): driving it from cocotb cost
+    // about 1 us of simulator interface calls per cycle.
+    initial clk = 1'b0;
+    always #5 clk = ~clk;
+
     reg  [{in_w - 1}:0] in_mem [0:{depth - 1}];
     initial $readmemh("{INPUT_FILE}", in_mem);
 

@@ -26,6 +26,9 @@ def run_cocotb(
     run_dir: Path | None = None,
     waves: bool = False,
     lean: bool = False,
+    defines: dict[str, object] | None = None,
+    timing: bool = False,
+    cxx_o2: bool = False,
 ) -> Path:
     """Build `sources` with Verilator and run the cocotb `test_module` found in `bench_dir`.
 
@@ -35,6 +38,8 @@ def run_cocotb(
         readable and writable through VPI and so keeps Verilator from optimising it (5x slower
         on a CNN accelerator): the bench may then touch only what the sources mark public
         (the stream harness, sbn_hw/verify/bench.py, marks its ports).
+    defines: Verilog `define macros for the build (e.g. SBN_FAST_SIM); a build directory holds one
+        set, so callers give each set its own build_dir.
     Returns the results.xml path; raises SbnHwError if any cocotb test failed.
     """
     from cocotb_tools.runner import get_runner
@@ -52,8 +57,11 @@ def run_cocotb(
             sources=[str(s) for s in sources],
             hdl_toplevel=toplevel,
             parameters=parameters or {},
+            defines=defines or {},
             build_dir=str(build_dir),
-            build_args=["-Wno-fatal", "-Wno-WIDTHEXPAND", "-Wno-WIDTHTRUNC", "-O2"],
+            build_args=["-Wno-fatal", "-Wno-WIDTHEXPAND", "-Wno-WIDTHTRUNC", "-O2",
+                        *(["-CFLAGS", "-O2"] if cxx_o2 else []),
+                        *(["--timing", "--timescale", "1ns/1ps", "-CFLAGS", "-fcoroutines"] if timing else [])],
             always=False,
             waves=waves,
             log_file=str(build_dir / "build.log"),

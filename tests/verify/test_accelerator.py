@@ -79,13 +79,15 @@ def test_conv_golden_is_torch_conv_and_pool():
     np.testing.assert_array_equal(outs[2], pooled)
 
 
-@pytest.mark.parametrize("stall,size", [(0.0, 10), (0.3, 10), (0.3, 11)])
-def test_conv_accelerator_in_the_rtl_top(stall, size, tmp_path):
+@pytest.mark.parametrize("stall,size,full_rtl", [(0.0, 10, False), (0.3, 10, False), (0.3, 11, False), (0.3, 10, True)])
+def test_conv_accelerator_in_the_rtl_top(stall, size, full_rtl, tmp_path):
     """size 11: the pool drops the first conv's last row, so MVAU_0 is still sending the last
     frame's dropped words after the last output word: the harness waits for them (every layer's
-    stream whole) before it ends the run."""
+    stream whole) before it ends the run. full_rtl: the popcounts as their LUT tables."""
     accel, x = conv_accel(np.random.default_rng(5), size=size)
-    r = simulate(accel, x, tmp_path, in_stall=stall, out_stall=stall)
+    r = simulate(accel, x, tmp_path, in_stall=stall, out_stall=stall, full_rtl=full_rtl)
+    assert r.full_rtl == full_rtl
+    assert (tmp_path / "sim" / ("verilator-luts" if full_rtl else "verilator")).is_dir()
     assert r.mismatch_count == 0 and r.frames == len(x)
     np.testing.assert_array_equal(r.outputs, r.golden[-1])
     assert abs(r.cycles_per_frame - accel.cycles_per_frame) <= 0.05 * accel.cycles_per_frame, \
