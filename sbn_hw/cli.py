@@ -142,6 +142,9 @@ def _sim_options(f):
         click.option("--full-rtl", is_flag=True,
                      help="Simulate the popcounts' LUT tables as synthesised instead of their behavioural model "
                           "(proved equal; several times slower on a CNN)."),
+        click.option("--jobs", type=click.IntRange(min=1), default=None,
+                     help="Simulator processes at once, each on its own share of the frames (random stalls and "
+                          "every layer checked in each) [default: this machine's cores, at most 8]."),
     ]
     for o in reversed(opts):
         f = o(f)
@@ -220,7 +223,7 @@ def compile_cmd(out, onnx, input_dtype, input_scale, folding, target_cycles, bud
                                             "MVAU_1), fed its input as the golden model computes it.")
 @click.option("--waves", is_flag=True, help="Write a VCD of the run (for GTKWave or Surfer); keep --max-frames small.")
 @_sim_options
-def simulate(out, inputs, outputs, layer, waves, stall, max_frames, full_rtl):
+def simulate(out, inputs, outputs, layer, waves, stall, max_frames, full_rtl, jobs):
     """Run the RTL under Verilator with random backpressure; every output bit vs the golden model.
 
     With --inputs, your frames are also held to QONNX execution of the source model; that run is
@@ -228,7 +231,8 @@ def simulate(out, inputs, outputs, layer, waves, stall, max_frames, full_rtl):
     one layer alone (recorded in <out>/simulate-layer/)."""
     from sbn_hw.pipeline.stages import run_simulate
 
-    run_simulate(out, inputs, outputs, stall=stall, max_frames=max_frames, layer=layer, waves=waves, full_rtl=full_rtl)
+    run_simulate(out, inputs, outputs, stall=stall, max_frames=max_frames, layer=layer, waves=waves, full_rtl=full_rtl,
+                 jobs=jobs)
 
 
 @cli.command()
@@ -347,7 +351,7 @@ def report(out):
 @_sim_options
 @_new_out_option
 @click.option("--board", default="pynq-z2", show_default=True)
-def build(out, folding, target_cycles, budget, res_type, stall, max_frames, full_rtl, board, resume, **kw):
+def build(out, folding, target_cycles, budget, res_type, stall, max_frames, full_rtl, jobs, board, resume, **kw):
     """The whole path: train -> export -> compile -> simulate -> synth -> report.
 
     To compile a model of your own, use `sbn-hw compile --onnx FILE --out DIR`."""
@@ -367,7 +371,7 @@ def build(out, folding, target_cycles, budget, res_type, stall, max_frames, full
     run_train(out, cfg, resume)
     run_export(out)
     run_compile(out, None, None, None, folding, target_cycles, budget=budget, res_type=res_type)
-    sim = run_simulate(out, stall=stall, max_frames=max_frames, full_rtl=full_rtl)
+    sim = run_simulate(out, stall=stall, max_frames=max_frames, full_rtl=full_rtl, jobs=jobs)
     run_synth(out, board)
     j, m = write_report(out)
     console.print(f"[bold green]done[/] in {time.time() - t0:.0f} s: {sim['frames_simulated']} frames bit-exact in RTL. "

@@ -47,6 +47,7 @@ def test_an_unknown_model_is_refused_before_anything_is_written(tmp_path, capsys
     (["--budget", "nosuch"], "unknown board 'nosuch'"),
     (["--budget", "pynq-z2", "--target-cycles", "64"], "give only one of --folding, --target-cycles and --budget"),
     (["--res-type", "bram"], "'bram' is not one of 'auto', 'lut', 'dsp'"),
+    (["--jobs", "0"], "0 is not in the range x>=1"),
 ])
 def test_a_bad_budget_is_refused_before_anything_is_written(tmp_path, capsys, monkeypatch, args, msg):
     code, text = run(["build", "--dataset", "digits", *args, "--out", tmp_path / "b"], capsys, monkeypatch)
@@ -75,6 +76,18 @@ def test_stall_of_one_is_refused_by_the_library_too(tmp_path):
 
     with pytest.raises(SbnHwError, match=r"\[0, 1\)"):
         check_simulate_arguments(1.0, None)
+
+
+def test_simulate_jobs_default_to_the_cores_at_most_eight(monkeypatch):
+    import os
+
+    from sbn_hw.pipeline.stages import default_jobs
+
+    assert default_jobs(3) == 3
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(32)), raising=False)
+    assert default_jobs(None) == 8
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    assert default_jobs(None) == 2
 
 
 def test_boards_lists_every_board_file(capsys, monkeypatch):

@@ -126,8 +126,10 @@ def host_scores(accel: Accelerator, acc: np.ndarray) -> np.ndarray:
     return acc * accel.output_scale + accel.output_bias
 
 
-def compare_layer_outputs(layer_name: str, got: np.ndarray, want: np.ndarray, what: str = "output") -> None:
-    """Raise GoldenMismatch naming the first differing frame, output index and bit."""
+def compare_layer_outputs(layer_name: str, got: np.ndarray, want: np.ndarray, what: str = "output",
+                          first_frame: int = 0) -> None:
+    """Raise GoldenMismatch naming the first differing frame (counted from first_frame), output
+    index and bit."""
     got, want = np.asarray(got), np.asarray(want)
     if got.shape != want.shape:
         raise GoldenMismatch(f"layer {layer_name}: {what} shape {got.shape} != golden {want.shape}")
@@ -137,6 +139,6 @@ def compare_layer_outputs(layer_name: str, got: np.ndarray, want: np.ndarray, wh
         g, w = int(got[f, o]), int(want[f, o])
         bit = (g ^ w) & -(g ^ w)
         raise GoldenMismatch(
-            f"layer {layer_name}: {len(bad)} mismatches; first at frame {f}, output {o}: "
+            f"layer {layer_name}: {len(bad)} mismatches; first at frame {first_frame + f}, output {o}: "
             f"got {g}, golden {w} (lowest differing bit {bit.bit_length() - 1})"
         )

@@ -339,6 +339,14 @@ def own_encoding_description(out: Path, finn_accel):
 UNTIMED_CLOCK_MHZ = 100  # throughput is quoted at this clock only as "timing not checked"
 
 
+def default_jobs(jobs: int | None) -> int:
+    """Simulator processes for a run: as asked, else one per core this process may use, at most 8."""
+    if jobs is not None:
+        return jobs
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, min(8, cores))
+
+
 def check_simulate_arguments(stall: float, max_frames: int | None) -> None:
     from sbn_hw.verify.accelerator import check_stall
 
@@ -369,8 +377,9 @@ def one_layer(accel, name: str, x_hw: np.ndarray):
 
 def run_simulate(out: Path, inputs: Path | None = None, outputs: Path | None = None, seed: int = 0,
                  stall: float = 0.3, max_frames: int | None = None, layer: str | None = None,
-                 waves: bool = False, full_rtl: bool = False) -> dict:
+                 waves: bool = False, full_rtl: bool = False, jobs: int | None = None) -> dict:
     """The RTL under Verilator, every frame and every layer against the golden model.
+    jobs: simulator processes at once (None: this machine's cores, at most 8).
 
     Without `inputs`: the build's own test set, recorded as the `simulate` stage. With `inputs`: a
     user's frames, held also to QONNX execution of the source file and recorded apart
@@ -404,21 +413,23 @@ def run_simulate(out: Path, inputs: Path | None = None, outputs: Path | None = N
         x_hw = x_hw[:max_frames]
         labels = labels[:max_frames] if labels is not None else None
     if layer is not None:
-        return simulate_one_layer(bd, accel, layer, x_hw, seed, stall, waves, full_rtl)
+        return simulate_one_layer(bd, accel, layer, x_hw, seed, stall, waves, full_rtl, jobs)
     stage = "simulate" if inputs is None else "simulate-inputs"
     d = bd.begin(stage)
     console.print(f"[bold]simulate[/] {len(x_hw)} frames through the RTL (Verilator + cocotb), random stalls "
                   f"{stall:.0%} on input and output; every layer checked against the golden model")
-    console.print("  building the simulator (Verilator), then measuring throughput without stalls, then the checked run")
+    jobs = 1 if waves else min(default_jobs(jobs), max(1, len(x_hw)))
+    console.print("  building the simulator (Verilator), then measuring throughput without stalls, then the checked run"
+                  + (f" in {jobs} processes, each on its share of the frames" if jobs > 1 else ""))
     with counted_progress("checked frames (every layer)", len(x_hw)) as report:
         r = simulate(accel, x_hw, d, seed=seed, in_stall=stall, out_stall=stall, progress=report, waves=waves,
-                     full_rtl=full_rtl)
+                     full_rtl=full_rtl, jobs=jobs)
     analytic = accel.cycles_per_frame
     fps = UNTIMED_CLOCK_MHZ * 1e6 / r.cycles_per_frame
     rec = {"frames_simulated": r.frames, "mismatches": r.mismatch_count, "cycles_per_frame_measured": r.cycles_per_frame,
            "cycles_per_frame_analytic": analytic, "fps_at_100mhz_timing_not_checked": fps,
            "stall": stall, "seed": seed, "seconds": r.seconds, "popcounts": popcount_model(full_rtl),
-           "simulated_cycles_per_s": r.checked_cycles / max(r.checked_seconds, 1e-9)}
+           "simulated_cycles_per_s": r.checked_cycles / max(r.checked_seconds, 1e-9), "jobs": r.jobs}
     console.print(f"  {r.frames} frames, {r.mismatch_count} mismatches; {r.cycles_per_frame:.1f} cycles/frame "
                   f"(analytic {analytic}); {fps:,.0f} frames/s = cycles per frame x {UNTIMED_CLOCK_MHZ} MHz, timing not checked")
     if abs(r.cycles_per_frame - analytic) > 0.05 * analytic:
@@ -454,7 +465,7 @@ def run_simulate(out: Path, inputs: Path | None = None, outputs: Path | None = N
 
 
 def simulate_one_layer(bd: BuildDir, accel, layer: str, x_hw: np.ndarray, seed: int, stall: float, waves: bool,
-                       full_rtl: bool = False) -> dict:
+                       full_rtl: bool = False, jobs: int | None = None) -> dict:
     """`simulate --layer`: one layer's RTL alone, its input the golden model's, output vs golden."""
     from sbn_hw.verify.accelerator import popcount_model, simulate
 
@@ -465,7 +476,7 @@ def simulate_one_layer(bd: BuildDir, accel, layer: str, x_hw: np.ndarray, seed: 
                   f"random stalls {stall:.0%}; its output checked against the golden model")
     with counted_progress(f"checked frames ({layer})", len(x)) as report:
         r = simulate(alone, x, d, seed=seed, in_stall=stall, out_stall=stall, progress=report, waves=waves,
-                     full_rtl=full_rtl)
+                     full_rtl=full_rtl, jobs=default_jobs(jobs))
     rec = {"layer": layer, "kind": spec.kind, "frames_simulated": r.frames, "mismatches": r.mismatch_count,
            "cycles_per_frame_measured": r.cycles_per_frame, "cycles_per_frame_analytic": alone.cycles_per_frame,
            "stall": stall, "seed": seed, "seconds": r.seconds, "popcounts": popcount_model(full_rtl)}

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,7 +18,7 @@ from sbn_hw.golden import run_accelerator
 from sbn_hw.rtlgen import generate_rtl
 from sbn_hw.verify.bench import BENCH_TOP, INPUT_FILE, bench_verilog
 from sbn_hw.verify.progress import ProgressWatcher
-from sbn_hw.verify.runner import SIM_DIR, run_cocotb
+from sbn_hw.verify.runner import SIM_DIR, SimRun, run_cocotb_parallel
 from sbn_hw.verify.streams import frames_to_words
 
 
@@ -33,6 +35,7 @@ class SimResult:
     checked_cycles: int = 0  # simulated cycles of the checked run (every frame, random stalls)
     checked_seconds: float = 0.0  # its wall time, simulator alone (no build, no checks after it)
     full_rtl: bool = False  # the popcounts ran as their LUT tables (not their behavioural model)
+    jobs: int = 1  # simulator processes that shared the frames
 
 
 # Defined for every accelerator simulation unless full_rtl: rtl/sbn_popcount.v then counts with
@@ -74,61 +77,91 @@ def simulate(
     progress: Callable[[int, int], None] | None = None,
     waves: bool = False,
     full_rtl: bool = False,
+    jobs: int = 1,
 ) -> SimResult:
     """Stream every frame of `x_hw` through the generated top; raises SbnHwError on any mismatch.
     progress(frames done, frames in all) is called from a watcher thread as the checked run goes.
     waves: trace every signal into build_dir/waves.vcd (kept when the run fails too).
     full_rtl: simulate the popcounts' LUT tables as synthesised rather than their behavioural model
-        (several times slower on a CNN; the two are proved equal)."""
+        (several times slower on a CNN; the two are proved equal).
+    jobs: simulator processes at once, each on its own contiguous run of frames with its own
+        random stalls and every layer checked (one with waves)."""
     t0 = time.time()
+    check_stall(in_stall)
+    check_stall(out_stall)
+    check_jobs(jobs)
     build_dir = Path(build_dir).resolve()
     rtl = generate_rtl(accel, build_dir / "rtl")
     golden = run_accelerator(accel, x_hw)
     sim_dir = build_dir / "sim"
     sim_dir.mkdir(parents=True, exist_ok=True)
-    result_path, outputs_path = sim_dir / "result.json", sim_dir / "rtl_outputs.npy"
-    for p in (result_path, outputs_path):
-        p.unlink(missing_ok=True)
     layers = [
         dict(name=l.name, pe=l.pe, simd=l.simd, sf=l.in_words, nf=l.out_words, mh=l.out_elems, in_bits=l.in_bits,
              out_bits=l.out_bits, out_signed=bool(l.out_signed))
         for l in accel.layers
     ]
-    check_stall(in_stall)
-    check_stall(out_stall)
     # Liveness guard: cycles without any handshake on either port. A generous multiple of the
     # slowest layer's work for one frame, stretched by the expected wait for a stalled handshake.
     idle_limit = int((20 * accel.cycles_per_frame + 1000) / (1 - max(in_stall, out_stall)))
-    meta = dict(layers=layers, seed=seed, in_stall=in_stall, out_stall=out_stall, throughput_frames=throughput_frames,
-                idle_limit=idle_limit, result_path=str(result_path), outputs_path=str(outputs_path),
-                progress_path=str(sim_dir / "progress.json"))
-    data = sim_dir / "bench_data.npz"
-    np.savez(data, meta=np.array(json.dumps(meta)), **{f"y{i}": narrowest_ints(g) for i, g in enumerate(golden)})
-    # The stream harness (simulation only) and its input words, next to the generated RTL.
     first = accel.layers[0]
-    words = frames_to_words(x_hw, first.simd, first.in_bits)
     digits = -(-first.simd * first.in_bits // 4)
-    (rtl.directory / INPUT_FILE).write_text("".join(f"{w:0{digits}x}\n" for w in words) or "0\n")
+    # One shard per process (a contiguous run of frames); the first measures the throughput.
+    bounds = shard_bounds(len(x_hw), 1 if waves else jobs, throughput_frames)
+    depth = 1
+    build = sim_dir / ("verilator" + ("-luts" if full_rtl else "") + ("-waves" if waves else ""))
+    shards = []
+    for k, (a, b) in enumerate(bounds):
+        # A shard runs in its own directory (its input words, the memory files, its captures);
+        # a single run in the RTL folder as before, its bench files in sim/.
+        run_dir, files = (rtl.directory, sim_dir) if len(bounds) == 1 else (sim_dir / f"shard{k}",) * 2
+        run_dir.mkdir(parents=True, exist_ok=True)
+        if run_dir != rtl.directory:
+            link_memory_files(rtl.directory, run_dir)
+        shard = Shard(run_dir, files)
+        for p in (shard.result, shard.outputs):
+            p.unlink(missing_ok=True)
+        meta = dict(layers=layers, seed=seed + 7919 * k, in_stall=in_stall, out_stall=out_stall,
+                    throughput_frames=throughput_frames if k == 0 else 1, first_frame=a, idle_limit=idle_limit,
+                    result_path=str(shard.result), outputs_path=str(shard.outputs), progress_path=str(shard.progress))
+        np.savez(shard.data, meta=np.array(json.dumps(meta)),
+                 **{f"y{i}": narrowest_ints(g[a:b]) for i, g in enumerate(golden)})
+        words = frames_to_words(x_hw[a:b], first.simd, first.in_bits)
+        (run_dir / INPUT_FILE).write_text("".join(f"{w:0{digits}x}\n" for w in words) or "0\n")
+        shards.append(shard)
+        depth = max(depth, len(words))
+    # The stream harness (simulation only), next to the generated RTL; its input memory holds the
+    # largest shard.
     bench = rtl.directory / f"{BENCH_TOP}.v"
-    bench.write_text(bench_verilog(accel, len(words)))
+    bench.write_text(bench_verilog(accel, depth))
     vcd, dump = build_dir / "waves.vcd", rtl.directory / "dump.vcd"
     for stale in (vcd, dump):  # a file left by an earlier run must never pass for this run's
         stale.unlink(missing_ok=True)
+    runs = [SimRun(sh.run_dir, {"SBN_BENCH_DATA": str(sh.data)}, build / "sim.log" if len(shards) == 1 else
+                   sh.files / "sim.log") for sh in shards]
+    done = [0] * len(shards)
+
+    def shard_progress(k: int) -> Callable[[int, int], None]:
+        def report(frames: int, _total: int) -> None:
+            done[k] = frames
+            if progress:
+                progress(sum(done), len(x_hw))
+        return report
+
     try:
-        with ProgressWatcher(sim_dir / "progress.json", progress or (lambda done, total: None)):
-            run_cocotb([*rtl.sources, bench], BENCH_TOP, "test_accelerator", SIM_DIR / "accelerator",
-                       sim_dir / ("verilator" + ("-luts" if full_rtl else "") + ("-waves" if waves else "")),
-                       {}, {"SBN_BENCH_DATA": str(data)}, run_dir=rtl.directory, waves=waves, lean=True,
-                       defines={} if full_rtl else {FAST_SIM_DEFINE: 1}, timing=True, cxx_o2=not full_rtl)
+        with contextlib.ExitStack() as watchers:
+            for k, sh in enumerate(shards):
+                watchers.enter_context(ProgressWatcher(sh.progress, shard_progress(k)))
+            run_cocotb_parallel([*rtl.sources, bench], BENCH_TOP, "test_accelerator", SIM_DIR / "accelerator", build,
+                                runs, waves=waves, lean=True, defines={} if full_rtl else {FAST_SIM_DEFINE: 1},
+                                timing=True, cxx_o2=not full_rtl)
     except SbnHwError as e:
         where = ""
         if waves and dump.exists():
             dump.replace(vcd)
             where = f" (waves of the run: {vcd})"
-        if result_path.exists():
-            r = json.loads(result_path.read_text())
-            if r["mismatches"]:
-                raise SbnHwError("RTL does not match the golden model: " + "; ".join(r["mismatches"]) + where) from None
+        found = [m for sh in shards if sh.result.exists() for m in json.loads(sh.result.read_text())["mismatches"]]
+        if found:
+            raise SbnHwError("RTL does not match the golden model: " + "; ".join(found) + where) from None
         if not where:
             raise
         raise SbnHwError(f"{e}{where}") from None
@@ -137,7 +170,69 @@ def simulate(
             raise SbnHwError(f"the simulator wrote no waves ({dump} is missing): rebuild it by deleting "
                              f"{sim_dir / 'verilator-waves'} and run again")
         dump.replace(vcd)
-    r = json.loads(result_path.read_text())
-    return SimResult(np.load(outputs_path), r["frames"], r["cycles_per_frame_measured"], r["mismatch_count"],
-                     r["mismatches"], time.time() - t0, golden, vcd if waves else None, r["cycles_total_phase2"],
-                     r["seconds_phase2"], full_rtl)
+    results = [json.loads(sh.result.read_text()) for sh in shards]
+    outputs = np.concatenate([np.load(sh.outputs) for sh in shards])
+    # The checked phases ran side by side: their wall time is from the first start to the last end.
+    wall = max(r["phase2_end"] for r in results) - min(r["phase2_start"] for r in results)
+    return SimResult(outputs, sum(r["frames"] for r in results), results[0]["cycles_per_frame_measured"],
+                     -1 if any(r["mismatch_count"] < 0 for r in results) else sum(r["mismatch_count"] for r in results),
+                     [m for r in results for m in r["mismatches"]],
+                     time.time() - t0, golden, vcd if waves else None, sum(r["cycles_total_phase2"] for r in results),
+                     wall, full_rtl, len(shards))
+
+
+@dataclass(frozen=True)
+class Shard:
+    """One simulator process's frames: where it runs and where its bench files are."""
+    run_dir: Path  # the simulator's working directory: input words, memory files, captures
+    files: Path  # the bench's data, result, outputs and progress
+
+    @property
+    def data(self) -> Path:
+        return self.files / "bench_data.npz"
+
+    @property
+    def result(self) -> Path:
+        return self.files / "result.json"
+
+    @property
+    def outputs(self) -> Path:
+        return self.files / "rtl_outputs.npy"
+
+    @property
+    def progress(self) -> Path:
+        return self.files / "progress.json"
+
+
+def check_jobs(jobs: int) -> None:
+    if not isinstance(jobs, int) or jobs < 1:
+        raise SbnHwError(f"--jobs must be a whole number of at least 1 (simulator processes at once), got {jobs}")
+
+
+def shard_bounds(frames: int, jobs: int, head_start: int = 0) -> list[tuple[int, int]]:
+    """Split frames 0..frames-1 into at most `jobs` contiguous runs, none empty (one empty run when
+    there are no frames). The first process also streams min(its frames, head_start) unchecked
+    frames to measure the throughput first, so it gets that many fewer: the runs end together."""
+    n = max(1, min(jobs, frames))
+    if n == 1:
+        return [(0, frames)]
+    share = (frames + head_start) / n
+    first = share - head_start if share >= 2 * head_start else frames / (2 * n - 1)
+    first = max(1, min(frames - (n - 1), round(first)))
+    rest = frames - first
+    cuts = [0] + [first + rest * k // (n - 1) for k in range(n)]
+    return list(zip(cuts[:-1], cuts[1:]))
+
+
+def link_memory_files(rtl_dir: Path, run_dir: Path) -> None:
+    """The generated top reads its weights and thresholds ($readmemh) relative to the simulator's
+    working directory: give a shard's directory each of them (a link, or a copy where links fail)."""
+    for mem in rtl_dir.glob("*.mem"):
+        if mem.name == INPUT_FILE:
+            continue
+        target = run_dir / mem.name
+        target.unlink(missing_ok=True)
+        try:
+            target.symlink_to(mem)
+        except OSError:
+            shutil.copyfile(mem, target)

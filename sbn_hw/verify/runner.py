@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import os
 import sys
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 from sbn_hw import SbnHwError
@@ -42,6 +45,36 @@ def run_cocotb(
         set, so callers give each set its own build_dir.
     Returns the results.xml path; raises SbnHwError if any cocotb test failed.
     """
+    run = SimRun(Path(run_dir or build_dir), dict(extra_env or {}), Path(build_dir).resolve() / "sim.log")
+    return run_cocotb_parallel(sources, toplevel, test_module, bench_dir, build_dir, [run], parameters, waves, lean,
+                               defines, timing, cxx_o2)[0]
+
+
+@dataclass(frozen=True)
+class SimRun:
+    """One simulator process of a build: its working directory, its extra environment, its log."""
+    directory: Path
+    env: dict[str, str]
+    log: Path
+
+
+def run_cocotb_parallel(
+    sources: list[Path],
+    toplevel: str,
+    test_module: str,
+    bench_dir: Path,
+    build_dir: Path,
+    runs: list[SimRun],
+    parameters: dict[str, object] | None = None,
+    waves: bool = False,
+    lean: bool = False,
+    defines: dict[str, object] | None = None,
+    timing: bool = False,
+    cxx_o2: bool = False,
+) -> list[Path]:
+    """run_cocotb with one build and several simulator processes at once (one per run, each in its
+    own directory with its own environment): on N cores, N runs take the wall time of one.
+    Returns the results.xml paths in the order of `runs`; raises SbnHwError naming every failed run."""
     from cocotb_tools.runner import get_runner
 
     from sbn_hw.verify.lean_runner import LeanVerilator
@@ -69,29 +102,30 @@ def run_cocotb(
         # cocotb's runner hands sys.path to the simulator's Python as PYTHONPATH: the bench
         # module from bench_dir, and sbn_hw (which the benches import) from IMPORT_ROOT.
         sys.path[:0] = [str(bench_dir), str(IMPORT_ROOT)]
-        os.environ.update(extra_env or {})
-        results = runner.test(
-            test_module=test_module,
-            hdl_toplevel=toplevel,
-            build_dir=str(build_dir),
-            test_dir=str(run_dir or build_dir),
-            log_file=str(build_dir / "sim.log"),
-            waves=waves,
-        )
-    except SystemExit:  # cocotb's runner exits when the simulator dies before writing results
-        results = build_dir / "missing-results.xml"
+
+        def test(run: SimRun) -> Path:
+            # A copy of the built runner per process: test() keeps its settings on the runner.
+            try:
+                return Path(copy.copy(runner).test(
+                    test_module=test_module, hdl_toplevel=toplevel, build_dir=str(build_dir),
+                    test_dir=str(run.directory), log_file=str(run.log), waves=waves, extra_env=run.env))
+            except SystemExit:  # cocotb's runner exits when the simulator dies before writing results
+                return run.directory / "missing-results.xml"
+
+        with ThreadPoolExecutor(max_workers=len(runs)) as pool:
+            results = list(pool.map(test, runs))
     finally:
         for p in (str(bench_dir), str(IMPORT_ROOT)):
             if p in sys.path:
                 sys.path.remove(p)
         os.environ.clear()
         os.environ.update(saved)
-    failures = _failures(Path(results))
-    if failures:
-        log = (build_dir / "sim.log")
-        tail = log.read_text()[-3000:] if log.exists() else ""
-        raise SbnHwError(f"cocotb test(s) failed in {build_dir}: {failures}\n{tail}")
-    return Path(results)
+    failed = [(run, f) for run, res in zip(runs, results) if (f := _failures(res))]
+    if failed:
+        raise SbnHwError("\n".join(
+            f"cocotb test(s) failed in {run.directory if len(runs) > 1 else build_dir}: {f}\n"
+            f"{run.log.read_text()[-3000:] if run.log.exists() else ''}" for run, f in failed))
+    return results
 
 
 def _failures(results_xml: Path) -> list[str]:

@@ -9,10 +9,11 @@ from sbn_hw.golden import compare_layer_outputs
 from sbn_hw.verify.streams import words_to_frames
 
 
-def check_stream(name: str, words: list[int], per_beat: int, ew: int, signed: bool, golden: np.ndarray) -> None:
+def check_stream(name: str, words: list[int], per_beat: int, ew: int, signed: bool, golden: np.ndarray,
+                 first_frame: int = 0) -> None:
     """Decode `words` into frames and raise GoldenMismatch naming layer, frame, output and bit. The
     whole frames are compared first; a stream that stopped short (or ran long) is then named with
-    its word count."""
+    its word count. first_frame: the number of golden[0] among all frames (a shard's offset)."""
     from sbn_hw.golden import GoldenMismatch
 
     words_per_frame = golden.shape[1] // per_beat
@@ -20,10 +21,11 @@ def check_stream(name: str, words: list[int], per_beat: int, ew: int, signed: bo
     frames = (words_to_frames(words[: whole * words_per_frame], per_beat, ew, signed, golden.shape[1]) if whole
               else np.zeros((0, golden.shape[1]), np.int64))
     n = min(len(frames), len(golden))
-    compare_layer_outputs(name, frames[:n], golden[:n])
+    compare_layer_outputs(name, frames[:n], golden[:n], first_frame=first_frame)
     if len(words) != len(golden) * words_per_frame:
         raise GoldenMismatch(f"layer {name}: {len(words)} words out ({whole} whole frames), golden has {len(golden)} "
-                             f"frames of {words_per_frame} words")
+                             f"frames of {words_per_frame} words" + (f" (frames {first_frame} to "
+                             f"{first_frame + len(golden) - 1})" if first_frame else ""))
 
 
 def cycles_per_frame(out_cycles: list[int], beats_per_frame: int) -> float:

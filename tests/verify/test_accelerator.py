@@ -139,3 +139,61 @@ def test_a_stuck_stream_is_reported_not_waited_for(tmp_path, monkeypatch):
     monkeypatch.setattr(sim, "bench_verilog", stuck_sink)
     with pytest.raises(SbnHwError, match=r"no stream handshake for \d+ cycles after 0/\d+ output words"):
         simulate(accel, x, tmp_path)
+
+
+def test_shards_split_the_frames_evenly_and_never_empty():
+    from sbn_hw.verify.accelerator import shard_bounds
+
+    assert shard_bounds(10, 3) == [(0, 3), (3, 6), (6, 10)]
+    assert shard_bounds(2, 8) == [(0, 1), (1, 2)]
+    assert shard_bounds(5, 1, 64) == [(0, 5)]
+    assert shard_bounds(0, 4) == [(0, 0)]
+    # The first also streams 64 frames to measure the throughput: 1,000 + 64 frames' work in two.
+    assert shard_bounds(1000, 2, 64) == [(0, 468), (468, 1000)]
+    # Fewer frames than the head start: the first streams its frames twice, so it gets a third.
+    assert shard_bounds(30, 2, 64) == [(0, 10), (10, 30)]
+    for frames, jobs in [(7, 3), (100, 4), (3, 3), (65, 8)]:
+        b = shard_bounds(frames, jobs, 64)
+        assert b[0][0] == 0 and b[-1][1] == frames and all(lo < hi for lo, hi in b)
+        assert all(x[1] == y[0] for x, y in zip(b, b[1:]))
+
+
+def test_jobs_below_one_are_refused():
+    from sbn_hw import SbnHwError
+    from sbn_hw.verify.accelerator import check_jobs
+
+    for bad in (0, -2):
+        with pytest.raises(SbnHwError, match="--jobs must be a whole number of at least 1"):
+            check_jobs(bad)
+
+
+def test_two_simulator_processes_share_the_frames(tmp_path):
+    """jobs=2: one build, two simulators side by side, each on half the frames with its own stalls
+    and every layer checked; the outputs come back in frame order and progress counts both."""
+    accel, x = conv_accel(np.random.default_rng(5), frames=12)
+    seen = []
+    r = simulate(accel, x, tmp_path, in_stall=0.3, out_stall=0.3, jobs=2, progress=lambda d, t: seen.append((d, t)))
+    assert r.jobs == 2 and r.frames == 12 and r.mismatch_count == 0
+    np.testing.assert_array_equal(r.outputs, r.golden[-1])
+    assert all((tmp_path / "sim" / f"shard{k}" / "result.json").exists() for k in (0, 1))
+    assert seen[-1] == (12, 12)
+    assert r.checked_cycles > 12 * accel.cycles_per_frame and r.checked_seconds > 0
+    assert abs(r.cycles_per_frame - accel.cycles_per_frame) <= 0.05 * accel.cycles_per_frame
+
+
+def test_a_mismatch_in_the_second_process_names_its_frame_among_all(tmp_path, monkeypatch):
+    """Frame 9 is the second process's fourth: the report counts frames over the whole run."""
+    import sbn_hw.verify.accelerator as sim
+    from sbn_hw import SbnHwError
+
+    accel, x = conv_accel(np.random.default_rng(5), frames=12)
+    original = sim.run_accelerator
+
+    def golden_with_a_wrong_frame_9(*a):
+        golden = original(*a)
+        golden[-1][9, 3] += 1
+        return golden
+
+    monkeypatch.setattr(sim, "run_accelerator", golden_with_a_wrong_frame_9)
+    with pytest.raises(SbnHwError, match=r"layer MVAU_2: 1 mismatches; first at frame 9, output 3"):
+        simulate(accel, x, tmp_path, jobs=2)
