@@ -119,6 +119,37 @@ module sbn_thresh #(
         th_q <= th_read;
     end
 
+`ifdef SBN_FAST_SIM
+    // ---- stages 3..POS, simulation model (SBN_FAST_SIM, see rtl/sbn_popcount.v) -----------------
+    // The same counts at the same stages, computed only for a valid beat (an input threshold layer
+    // is idle most cycles) and delayed through TREE_LAT registers instead of the adder tree.
+    reg  [PE*CNT_W-1:0]     cnt_q [0:TREE_LAT];           // cnt_q[d]: the counts at stage 3 + d
+    reg  [CNT_W-1:0]        c;
+    reg  signed [CMP_W-1:0] x_cmp, t_cmp;
+    integer j, k, d;
+    always @(posedge clk) begin
+        if (p_valid[2]) begin
+            for (j = 0; j < PE; j = j + 1) begin
+                x_cmp = $signed({IN_SIGNED != 0 && x_2[j*IN_BITS+IN_BITS-1], x_2[j*IN_BITS +: IN_BITS]});
+                c = {CNT_W{1'b0}};
+                for (k = 0; k < NT; k = k + 1) begin
+                    t_cmp = $signed(th_q[(j*NT+k)*TH_BITS +: TH_BITS]);
+                    c = c + {{CNT_W-1{1'b0}}, x_cmp >= t_cmp};
+                end
+                cnt_q[0][j*CNT_W +: CNT_W] <= c;
+            end
+        end
+        for (d = 1; d <= TREE_LAT; d = d + 1) cnt_q[d] <= cnt_q[d-1];
+    end
+    wire [PE*OUT_BITS-1:0] result;
+    genvar gj;
+    generate
+        for (gj = 0; gj < PE; gj = gj + 1) begin : g_pe
+            wire [31:0] biased = OUT_BIAS + cnt_q[TREE_LAT][gj*CNT_W +: CNT_W];
+            assign result[gj*OUT_BITS +: OUT_BITS] = biased[OUT_BITS-1:0];
+        end
+    endgenerate
+`else
     // ---- stage 3: compare every element with its NT thresholds ----------------------------------
     reg  [PE*NT-1:0]        ge, ge_q;
     reg  signed [CMP_W-1:0] x_cmp, t_cmp;
@@ -147,6 +178,8 @@ module sbn_thresh #(
             assign result[gj*OUT_BITS +: OUT_BITS] = biased[OUT_BITS-1:0];
         end
     endgenerate
+
+`endif
 
     // ---- output queue: the skid buffer between the pipeline and m_axis --------------------------
     // Its s_axis_tready is always high while the credit count holds (a beat is accepted only with

@@ -14,6 +14,7 @@ import pytest
 
 from sbn_hw import SbnHwError
 from sbn_hw.rtlgen.generate import RTL_LIBRARY, _hex_words
+from sbn_hw.verify.accelerator import FAST_SIM_DEFINE
 from sbn_hw.verify.runner import SIM_DIR, build_key, run_cocotb
 from sbn_hw.verify.tools import verilator_env
 
@@ -112,8 +113,10 @@ def test_golden_and_memory_image_by_hand():
     assert th_bits_for(8, False) == 10 and th_bits_for(5, True) == 6 and th_bits_for(1, False) == 3
 
 
+@pytest.mark.parametrize("fast_model", [False, True], ids=["rtl", "model"])
 @pytest.mark.parametrize("case", SWEEP, ids=lambda c: c[0])
-def test_sbn_thresh(case, tmp_path):
+def test_sbn_thresh(case, fast_model, tmp_path):
+    """fast_model: the simulation model whole-accelerator runs use (SBN_FAST_SIM)."""
     name, in_bits, in_signed, pe, c, nt, out_bits, bias, elements, frames, style, fixed = case
     seed = case_seed(case)
     rng = np.random.default_rng(seed)
@@ -133,7 +136,8 @@ def test_sbn_thresh(case, tmp_path):
               "RAM_STYLE": f'"{style}"'}
     try:
         run_cocotb(SOURCES, "sbn_thresh", "test_sbn_thresh", SIM_DIR / "sbn_thresh", tmp_path / build_key(params),
-                   params, {"SBN_TEST_DATA": str(tmp_path / "data.npz")})
+                   params, {"SBN_TEST_DATA": str(tmp_path / "data.npz")},
+                   defines={FAST_SIM_DEFINE: 1} if fast_model else None)
     except SbnHwError as e:
         raise AssertionError(f"case {name}, seed {seed}: {e}") from None
 
