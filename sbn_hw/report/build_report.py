@@ -36,6 +36,7 @@ def collect_report(out: Path) -> dict:
         "frames_checked_against_finn": co.get("frames_checked_against_finn"),
         "frames_simulated": si.get("frames_simulated"),
         "mismatches": si.get("mismatches"),
+        "simulation": {k: si[k] for k in ("simulated_cycles_per_s", "jobs", "popcounts") if k in si} or None,
         "cycles_per_frame": {"measured": si.get("cycles_per_frame_measured"),
                              "analytic": si.get("cycles_per_frame_analytic", co.get("cycles_per_frame_analytic"))},
         # Cycles per frame x 100 MHz: no timing analysis stands behind this clock.
@@ -52,6 +53,14 @@ def collect_report(out: Path) -> dict:
         "seconds": {s: r.get("seconds") for s, r in records.items() if r},
         "history": tr.get("history", []),
     }
+
+
+def _sim_speed(sim: dict | None) -> str:
+    """How the RTL simulation ran, for the report: speed, processes, popcount form."""
+    if not sim or "simulated_cycles_per_s" not in sim:
+        return ""
+    return (f" ({sim['simulated_cycles_per_s']:,.0f} simulated cycles per second of the checked run, "
+            f"{sim.get('jobs', 1)} simulator process(es), popcounts: {sim.get('popcounts', 'LUT tables')})")
 
 
 def _fmt(v, spec=".4f"):
@@ -117,7 +126,7 @@ def write_report(out: Path) -> tuple[Path, Path]:
         f"Smooth/hard agreement: {_fmt(rep['smooth_hard_agreement'])}. "
         f"Frames checked golden vs FINN and vs QONNX, every layer: {rep['frames_checked_against_finn']}"
         f"{_ties(rep['qonnx_check'])}. "
-        f"Frames simulated in RTL: {rep['frames_simulated']}, mismatches: {rep['mismatches']}.",
+        f"Frames simulated in RTL: {rep['frames_simulated']}, mismatches: {rep['mismatches']}{_sim_speed(rep['simulation'])}.",
         "",
         "## Throughput",
         "",

@@ -26,6 +26,8 @@ def test_tiny_build_is_bit_exact_and_reported(tmp_path, monkeypatch):
          "--max-frames", "40", "--out", out], monkeypatch)
     rep = json.loads((out / "report.json").read_text())
     assert rep["frames_simulated"] == 40 and rep["mismatches"] == 0
+    assert rep["simulation"]["simulated_cycles_per_s"] > 0 and rep["simulation"]["popcounts"].startswith("behavioural")
+    assert "simulated cycles per second of the checked run" in (out / "report.md").read_text()
     cpf = rep["cycles_per_frame"]
     assert abs(cpf["measured"] - cpf["analytic"]) <= 0.05 * cpf["analytic"]
     acc = rep["accuracy"]
@@ -36,8 +38,9 @@ def test_tiny_build_is_bit_exact_and_reported(tmp_path, monkeypatch):
               "compile/folding.json", "export/model.qonnx.onnx"):
         assert (out / f).is_file(), f
     # Stages re-run on their own from the build directory.
-    cli(["simulate", "--out", out, "--max-frames", "10", "--stall", "0.5"], monkeypatch)
-    assert json.loads((out / "simulate" / "stage.json").read_text())["mismatches"] == 0
+    cli(["simulate", "--out", out, "--max-frames", "10", "--stall", "0.5", "--jobs", "2", "--full-rtl"], monkeypatch)
+    rec = json.loads((out / "simulate" / "stage.json").read_text())
+    assert rec["mismatches"] == 0 and rec["jobs"] == 2 and rec["popcounts"] == "LUT tables as synthesised"
 
 
 @pytest.mark.parametrize("dtype,scale,input_quant", [("UINT8", 1 / 255, False), ("BIPOLAR", 1.0, True)])
