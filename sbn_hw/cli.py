@@ -140,8 +140,9 @@ def _sim_options(f):
         click.option("--max-frames", type=click.IntRange(min=1), default=None,
                      help="Simulate only the first N >= 1 frames [default: all]; accuracies are scored on the same frames."),
         click.option("--full-rtl", is_flag=True,
-                     help="Simulate the popcounts' LUT tables as synthesised instead of their behavioural model "
-                          "(proved equal; several times slower on a CNN)."),
+                     help="Simulate the popcounts and threshold counters as written for synthesis (LUT tables, "
+                          "adder trees) instead of their behavioural models, which proofs and module sweeps hold "
+                          "equal; several times slower on a CNN, and compiled -Os (-O2 takes minutes on the tables)."),
         click.option("--jobs", type=click.IntRange(min=1), default=None,
                      help="Simulator processes at once, each on its own share of the frames (random stalls and "
                           "every layer checked in each) [default: this machine's cores, at most 8]."),

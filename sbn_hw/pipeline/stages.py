@@ -389,7 +389,7 @@ def run_simulate(out: Path, inputs: Path | None = None, outputs: Path | None = N
     from sbn_hw.compile.accel import Accelerator
     from sbn_hw.export import load_onnx
     from sbn_hw.golden.executor import host_scores
-    from sbn_hw.verify.accelerator import popcount_model, simulate
+    from sbn_hw.verify.accelerator import THROUGHPUT_FRAMES, arithmetic_model, shard_bounds, simulate
     from sbn_hw.verify.inputs import load_user_inputs, user_inputs_to_hw
     from sbn_hw.verify.qonnx_reference import compare_with_qonnx, exact_layers, quantized_layers, trace_qonnx
 
@@ -418,7 +418,7 @@ def run_simulate(out: Path, inputs: Path | None = None, outputs: Path | None = N
     d = bd.begin(stage)
     console.print(f"[bold]simulate[/] {len(x_hw)} frames through the RTL (Verilator + cocotb), random stalls "
                   f"{stall:.0%} on input and output; every layer checked against the golden model")
-    jobs = 1 if waves else min(default_jobs(jobs), max(1, len(x_hw)))
+    jobs = 1 if waves else len(shard_bounds(len(x_hw), default_jobs(jobs), THROUGHPUT_FRAMES))
     console.print("  building the simulator (Verilator), then measuring throughput without stalls, then the checked run"
                   + (f" in {jobs} processes, each on its share of the frames" if jobs > 1 else ""))
     with counted_progress("checked frames (every layer)", len(x_hw)) as report:
@@ -428,7 +428,7 @@ def run_simulate(out: Path, inputs: Path | None = None, outputs: Path | None = N
     fps = UNTIMED_CLOCK_MHZ * 1e6 / r.cycles_per_frame
     rec = {"frames_simulated": r.frames, "mismatches": r.mismatch_count, "cycles_per_frame_measured": r.cycles_per_frame,
            "cycles_per_frame_analytic": analytic, "fps_at_100mhz_timing_not_checked": fps,
-           "stall": stall, "seed": seed, "seconds": r.seconds, "popcounts": popcount_model(full_rtl),
+           "stall": stall, "seed": seed, "seconds": r.seconds, "arithmetic": arithmetic_model(full_rtl),
            "simulated_cycles_per_s": r.checked_cycles / max(r.checked_seconds, 1e-9), "jobs": r.jobs}
     console.print(f"  {r.frames} frames, {r.mismatch_count} mismatches; {r.cycles_per_frame:.1f} cycles/frame "
                   f"(analytic {analytic}); {fps:,.0f} frames/s = cycles per frame x {UNTIMED_CLOCK_MHZ} MHz, timing not checked")
@@ -467,7 +467,7 @@ def run_simulate(out: Path, inputs: Path | None = None, outputs: Path | None = N
 def simulate_one_layer(bd: BuildDir, accel, layer: str, x_hw: np.ndarray, seed: int, stall: float, waves: bool,
                        full_rtl: bool = False, jobs: int | None = None) -> dict:
     """`simulate --layer`: one layer's RTL alone, its input the golden model's, output vs golden."""
-    from sbn_hw.verify.accelerator import popcount_model, simulate
+    from sbn_hw.verify.accelerator import arithmetic_model, simulate
 
     alone, x = one_layer(accel, layer, x_hw)
     d = bd.begin("simulate-layer")
@@ -479,7 +479,8 @@ def simulate_one_layer(bd: BuildDir, accel, layer: str, x_hw: np.ndarray, seed: 
                      full_rtl=full_rtl, jobs=default_jobs(jobs))
     rec = {"layer": layer, "kind": spec.kind, "frames_simulated": r.frames, "mismatches": r.mismatch_count,
            "cycles_per_frame_measured": r.cycles_per_frame, "cycles_per_frame_analytic": alone.cycles_per_frame,
-           "stall": stall, "seed": seed, "seconds": r.seconds, "popcounts": popcount_model(full_rtl)}
+           "stall": stall, "seed": seed, "seconds": r.seconds, "arithmetic": arithmetic_model(full_rtl),
+           "simulated_cycles_per_s": r.checked_cycles / max(r.checked_seconds, 1e-9), "jobs": r.jobs}
     console.print(f"  {r.frames} frames, {r.mismatch_count} mismatches; {r.cycles_per_frame:.1f} cycles/frame "
                   f"(analytic {alone.cycles_per_frame})")
     if r.waves is not None:

@@ -36,7 +36,7 @@ def collect_report(out: Path) -> dict:
         "frames_checked_against_finn": co.get("frames_checked_against_finn"),
         "frames_simulated": si.get("frames_simulated"),
         "mismatches": si.get("mismatches"),
-        "simulation": {k: si[k] for k in ("simulated_cycles_per_s", "jobs", "popcounts") if k in si} or None,
+        "simulation": {k: si[k] for k in ("simulated_cycles_per_s", "jobs", "arithmetic") if k in si} or None,
         "cycles_per_frame": {"measured": si.get("cycles_per_frame_measured"),
                              "analytic": si.get("cycles_per_frame_analytic", co.get("cycles_per_frame_analytic"))},
         # Cycles per frame x 100 MHz: no timing analysis stands behind this clock.
@@ -56,11 +56,12 @@ def collect_report(out: Path) -> dict:
 
 
 def _sim_speed(sim: dict | None) -> str:
-    """How the RTL simulation ran, for the report: speed, processes, popcount form."""
+    """How the RTL simulation ran, for the report: speed, processes, arithmetic's form."""
     if not sim or "simulated_cycles_per_s" not in sim:
         return ""
     return (f" ({sim['simulated_cycles_per_s']:,.0f} simulated cycles per second of the checked run, "
-            f"{sim.get('jobs', 1)} simulator process(es), popcounts: {sim.get('popcounts', 'LUT tables')})")
+            f"{sim.get('jobs', 1)} simulator process(es); popcounts and threshold counters "
+            f"{sim.get('arithmetic', 'as written for synthesis')})")
 
 
 def _fmt(v, spec=".4f"):

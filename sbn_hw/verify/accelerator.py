@@ -34,20 +34,27 @@ class SimResult:
     waves: Path | None = None  # the run's VCD, when asked for
     checked_cycles: int = 0  # simulated cycles of the checked run (every frame, random stalls)
     checked_seconds: float = 0.0  # its wall time, simulator alone (no build, no checks after it)
-    full_rtl: bool = False  # the popcounts ran as their LUT tables (not their behavioural model)
+    full_rtl: bool = False  # the RTL as written for synthesis ran (not the SBN_FAST_SIM models)
     jobs: int = 1  # simulator processes that shared the frames
 
 
-# Defined for every accelerator simulation unless full_rtl: rtl/sbn_popcount.v then counts with
-# $countones instead of its LUT tables (the same count and latency; Yosys proves an 18-lane group of
-# tables equal to it in tests/rtl/test_sbn_popcount.py, and the module sweep runs both), about 7x
-# faster under Verilator on a CNN. Synthesis never defines it.
+# Defined for every accelerator simulation unless full_rtl. Two modules then simulate behavioural
+# models with the same values and latencies: rtl/sbn_popcount.v counts with $countones instead of
+# its LUT tables (Yosys SAT proves the two equal up to 37 lanes in tests/rtl/test_sbn_popcount.py;
+# the module sweep runs both forms up to 300), about 7x faster under Verilator on a CNN; and
+# rtl/sbn_thresh.v counts only for a valid beat, without its adder tree (its sweep runs both forms).
+# Synthesis never defines it.
 FAST_SIM_DEFINE = "SBN_FAST_SIM"
 
+# Frames streamed without stalls first to measure cycles per frame (by the first process).
+THROUGHPUT_FRAMES = 64
 
-def popcount_model(full_rtl: bool) -> str:
-    """How a run simulated the popcounts, in words for records and reports."""
-    return "LUT tables as synthesised" if full_rtl else "behavioural model, proved equal to the LUT tables"
+
+def arithmetic_model(full_rtl: bool) -> str:
+    """How a run simulated the popcounts and threshold counters, in words for records and reports."""
+    return ("as written for synthesis (LUT tables, adder trees)" if full_rtl else
+            "behavioural models (SBN_FAST_SIM): popcount SAT-proved equal to its LUT tables up to 37 lanes, "
+            "both swept beside the RTL")
 
 
 def narrowest_ints(a) -> np.ndarray:
@@ -73,7 +80,7 @@ def simulate(
     seed: int = 0,
     in_stall: float = 0.3,
     out_stall: float = 0.3,
-    throughput_frames: int = 64,
+    throughput_frames: int = THROUGHPUT_FRAMES,
     progress: Callable[[int, int], None] | None = None,
     waves: bool = False,
     full_rtl: bool = False,
@@ -109,6 +116,11 @@ def simulate(
     bounds = shard_bounds(len(x_hw), 1 if waves else jobs, throughput_frames)
     depth = 1
     build = sim_dir / ("verilator" + ("-luts" if full_rtl else "") + ("-waves" if waves else ""))
+    # Nothing an earlier run left (with another number of processes) may pass for this run's.
+    for old in sim_dir.glob("shard*"):
+        shutil.rmtree(old, ignore_errors=True)
+    for old in (Shard(rtl.directory, sim_dir).result, Shard(rtl.directory, sim_dir).outputs):
+        old.unlink(missing_ok=True)
     shards = []
     for k, (a, b) in enumerate(bounds):
         # A shard runs in its own directory (its input words, the memory files, its captures);
@@ -159,9 +171,11 @@ def simulate(
         if waves and dump.exists():
             dump.replace(vcd)
             where = f" (waves of the run: {vcd})"
-        found = [m for sh in shards if sh.result.exists() for m in json.loads(sh.result.read_text())["mismatches"]]
+        found = [m for sh in shards for m in shard_mismatches(sh)]
         if found:
-            raise SbnHwError("RTL does not match the golden model: " + "; ".join(found) + where) from None
+            # Mismatches first; a shard that failed without any (a hang, a crash) is named after them.
+            others = "" if all(shard_mismatches(sh) for sh in shards) else f"\n(and: {e})"
+            raise SbnHwError("RTL does not match the golden model: " + "; ".join(found) + where + others) from None
         if not where:
             raise
         raise SbnHwError(f"{e}{where}") from None
@@ -204,6 +218,14 @@ class Shard:
         return self.files / "progress.json"
 
 
+def shard_mismatches(shard: Shard) -> list[str]:
+    """The mismatches a shard's bench reported; none when it wrote no (readable) result."""
+    try:
+        return list(json.loads(shard.result.read_text())["mismatches"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return []
+
+
 def check_jobs(jobs: int) -> None:
     if not isinstance(jobs, int) or jobs < 1:
         raise SbnHwError(f"--jobs must be a whole number of at least 1 (simulator processes at once), got {jobs}")
@@ -211,14 +233,17 @@ def check_jobs(jobs: int) -> None:
 
 def shard_bounds(frames: int, jobs: int, head_start: int = 0) -> list[tuple[int, int]]:
     """Split frames 0..frames-1 into at most `jobs` contiguous runs, none empty (one empty run when
-    there are no frames). The first process also streams min(its frames, head_start) unchecked
-    frames to measure the throughput first, so it gets that many fewer: the runs end together."""
+    there are no frames; one run for at most head_start frames). The first process also streams
+    min(its frames, head_start) unchecked frames to measure the throughput first, so it gets that
+    many fewer (the runs end together), yet at least head_start where the others keep a frame each:
+    the throughput is measured over as many frames as by one process alone."""
     n = max(1, min(jobs, frames))
-    if n == 1:
+    if n == 1 or frames <= head_start:  # a second process would only shorten the throughput run
         return [(0, frames)]
     share = (frames + head_start) / n
     first = share - head_start if share >= 2 * head_start else frames / (2 * n - 1)
-    first = max(1, min(frames - (n - 1), round(first)))
+    # ... but never fewer than the throughput frames (as many as one process would measure over).
+    first = min(frames - (n - 1), max(1, head_start, round(first)))
     rest = frames - first
     cuts = [0] + [first + rest * k // (n - 1) for k in range(n)]
     return list(zip(cuts[:-1], cuts[1:]))

