@@ -38,9 +38,9 @@ def test_sbn_popcount(n, lane_op, levels, fast_model, tmp_path):
 def equivalence_script(n: int, model_op: int, tables_op: int) -> str:
     """Yosys: the combinational popcount of n lanes, behavioural model (LANE_OP model_op) against
     LUT tables (LANE_OP tables_op), as a miter whose every output must agree for every input (SAT)."""
-    lib = " ".join(str(RTL_LIBRARY / f) for f in ("sbn_popcount.v", "sbn_lut6.v", "sbn_adder_tree.v"))
+    lib = "sbn_popcount.v sbn_lut6.v sbn_adder_tree.v"  # relative: prove() runs in RTL_LIBRARY
     params = f"-set N {n} -set OUT_W {n.bit_length()}"
-    return (f"design -reset; read_verilog -D{FAST_SIM_DEFINE} {RTL_LIBRARY / 'sbn_popcount.v'}; "
+    return (f"design -reset; read_verilog -D{FAST_SIM_DEFINE} sbn_popcount.v; "
             f"chparam {params} -set LANE_OP {model_op} sbn_popcount; hierarchy -top sbn_popcount; "
             "rename sbn_popcount model; design -stash model; "
             f"read_verilog {lib}; chparam {params} -set LANE_OP {tables_op} sbn_popcount; hierarchy -top sbn_popcount; "
@@ -50,7 +50,9 @@ def equivalence_script(n: int, model_op: int, tables_op: int) -> str:
 
 
 def prove(script: str) -> subprocess.CompletedProcess:
-    return subprocess.run([*yosys_command(), "-q", "-p", script], capture_output=True, text=True)
+    # In the RTL folder with relative names: YoWASP's Yosys sees only the working directory's tree
+    # (a checkout under /tmp is invisible to it by absolute path).
+    return subprocess.run([*yosys_command(), "-q", "-p", script], capture_output=True, text=True, cwd=RTL_LIBRARY)
 
 
 # Lane counts proved: one group with its last triple 1, 2 or 3 lanes deep and with fewer triples
