@@ -52,7 +52,8 @@ def and_popcount(a_bits: np.ndarray, w_bits: np.ndarray) -> np.ndarray:
     return _popcount_chunked(pack_bits(a_bits), pack_bits(w_bits), np.bitwise_and)
 
 
-def _check_input_range(layer, x: np.ndarray) -> None:
+def check_input_range(layer, x: np.ndarray) -> None:
+    """Refuse inputs outside the layer's range (the first layer's: frames of the wrong type)."""
     if x.min(initial=layer.in_min) < layer.in_min or x.max(initial=layer.in_max) > layer.in_max:
         raise SbnHwError(
             f"layer {layer.name}: input values outside [{layer.in_min}, {layer.in_max}] "
@@ -70,46 +71,49 @@ def multithreshold(x: np.ndarray, thresholds: np.ndarray, out_bias: int = 0) -> 
 
 
 def accumulate(layer: LayerSpec, x: np.ndarray) -> np.ndarray:
-    x = np.asarray(x, dtype=np.int64)
-    _check_input_range(layer, x)
+    """(N, MW) inputs of any integer type -> (N, MH) int64 accumulators."""
+    x = np.asarray(x)
+    check_input_range(layer, x)
     if layer.mode == "xnor":
         return xnor_popcount(x.astype(np.uint8), layer.weights)
     if layer.mode == "and_act":  # the popcount(a) correction makes it the {0,1} x {-1,+1} dot product
-        return 2 * and_popcount(x.astype(np.uint8), layer.weights) - x.sum(axis=1, keepdims=True)
+        return 2 * and_popcount(x.astype(np.uint8), layer.weights) - x.sum(axis=1, keepdims=True, dtype=np.int64)
     if layer.mode == "and_w":
         return and_popcount(x.astype(np.uint8), layer.weights)
-    return x @ (2 * layer.weights.astype(np.int64) - 1).T
+    return x.astype(np.int64) @ (2 * layer.weights.astype(np.int64) - 1).T
 
 
 def run_layer(layer: Layer, x: np.ndarray) -> np.ndarray:
-    """One layer on (N, in_elems) integer inputs -> (N, out_elems): an MVAU's bits (or its
-    accumulators when it is the last layer), a threshold unit's quantized values."""
+    """One layer on (N, in_elems) integer inputs -> (N, out_elems): an MVAU's bits as int8 (or its
+    accumulators, int64, when it is the last layer), a threshold unit's quantized values (int64). A
+    sliding window or pool keeps its input's type: a CNN's window streams are megabytes per frame,
+    eight times that as int64."""
     if layer.kind == "threshold":
         x = np.asarray(x, dtype=np.int64)
-        _check_input_range(layer, x)
+        check_input_range(layer, x)
         return multithreshold(x, layer.thresholds, layer.out_bias)
     if layer.kind == "lab":  # NHWC frames of integers
         from sbn_hw.golden.lab import lab_bits
 
         x = np.asarray(x, dtype=np.int64)
-        _check_input_range(layer, x)
+        check_input_range(layer, x)
         img = x.reshape(len(x), layer.ifm_h, layer.ifm_w, layer.channels)
         return lab_bits(img, layer.taps, layer.thresholds, layer.threshold_le).reshape(len(x), -1)
     if layer.kind in ("window", "pool"):  # NHWC frames
         from sbn_hw.golden.pool import max_pool
         from sbn_hw.golden.window import sliding_window
 
-        img = np.asarray(x, dtype=np.int64).reshape(len(x), layer.ifm_h, layer.ifm_w, layer.channels)
+        img = np.asarray(x).reshape(len(x), layer.ifm_h, layer.ifm_w, layer.channels)
         out = sliding_window(img, layer.k, layer.stride) if layer.kind == "window" else max_pool(img, layer.k)
         return out.reshape(len(x), -1)
     if layer.vectors > 1:  # a convolution: the same matrix on every output pixel's window
         n = len(x)
-        rows = np.asarray(x, dtype=np.int64).reshape(n * layer.vectors, layer.mw)
+        rows = np.asarray(x).reshape(n * layer.vectors, layer.mw)
         return run_layer(replace(layer, vectors=1), rows).reshape(n, layer.vectors * layer.mh)
     acc = accumulate(layer, x)
     if not layer.has_thresholds:
         return acc
-    return np.where(layer.threshold_le, acc <= layer.thresholds, acc >= layer.thresholds).astype(np.int64)
+    return np.where(layer.threshold_le, acc <= layer.thresholds, acc >= layer.thresholds).astype(np.int8)
 
 
 def run_accelerator(accel: Accelerator, x: np.ndarray) -> list[np.ndarray]:

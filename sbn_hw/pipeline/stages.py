@@ -388,6 +388,7 @@ def run_simulate(out: Path, inputs: Path | None = None, outputs: Path | None = N
     (recorded in `simulate-layer/`). `waves`: a VCD of the whole run in the stage's folder."""
     from sbn_hw.compile.accel import Accelerator
     from sbn_hw.export import load_onnx
+    from sbn_hw.golden import run_accelerator
     from sbn_hw.golden.executor import host_scores
     from sbn_hw.verify.accelerator import THROUGHPUT_FRAMES, arithmetic_model, shard_bounds, simulate
     from sbn_hw.verify.inputs import load_user_inputs, user_inputs_to_hw
@@ -429,7 +430,8 @@ def run_simulate(out: Path, inputs: Path | None = None, outputs: Path | None = N
     rec = {"frames_simulated": r.frames, "mismatches": r.mismatch_count, "cycles_per_frame_measured": r.cycles_per_frame,
            "cycles_per_frame_analytic": analytic, "fps_at_100mhz_timing_not_checked": fps,
            "stall": stall, "seed": seed, "seconds": r.seconds, "arithmetic": arithmetic_model(full_rtl),
-           "simulated_cycles_per_s": r.checked_cycles / max(r.checked_seconds, 1e-9), "jobs": r.jobs}
+           "simulated_cycles_per_s": r.checked_cycles / max(r.checked_seconds, 1e-9), "jobs": r.jobs,
+           "chunks": r.chunks}
     console.print(f"  {r.frames} frames, {r.mismatch_count} mismatches; {r.cycles_per_frame:.1f} cycles/frame "
                   f"(analytic {analytic}); {fps:,.0f} frames/s = cycles per frame x {UNTIMED_CLOCK_MHZ} MHz, timing not checked")
     if abs(r.cycles_per_frame - analytic) > 0.05 * analytic:
@@ -439,7 +441,7 @@ def run_simulate(out: Path, inputs: Path | None = None, outputs: Path | None = N
         console.print(f"  waves: {r.waves} (open with GTKWave or Surfer)")
     scores = host_scores(accel, r.outputs)
     if labels is not None:
-        gold = host_scores(accel, r.golden[-1])
+        gold = host_scores(accel, r.golden_outputs)
         rec["frames_scored"] = int(len(labels))
         rec["accuracy_rtl"] = float((scores.argmax(1) == labels).mean())
         rec["accuracy_golden"] = float((gold.argmax(1) == labels).mean())
@@ -449,7 +451,9 @@ def run_simulate(out: Path, inputs: Path | None = None, outputs: Path | None = N
         rec["inputs"] = str(Path(inputs).resolve())
         xs = np.asarray(x_user, np.float64).reshape(len(x_user), -1)[: len(x_hw)]
         trace = trace_qonnx(load_onnx(crec["onnx"]), xs, lambda it: progress_iter(it, "QONNX reference"))
-        cmp = compare_with_qonnx(*quantized_layers(accel, r.golden), scores, trace, "RTL", exact_layers(accel))
+        # The quantized layers' golden outputs beside QONNX's (the RTL's own were checked against them).
+        golden = run_accelerator(accel, x_hw)
+        cmp = compare_with_qonnx(*quantized_layers(accel, golden), scores, trace, "RTL", exact_layers(accel))
         rec["qonnx"] = cmp.as_dict()
         ties = (f"; {len(cmp.tie_frames)} frames have an exact tie (integer pre-activation on the threshold) that "
                 f"QONNX's float32 rounds the other way, frames {cmp.tie_frames[:10]}" if cmp.tie_frames else "")
@@ -480,7 +484,8 @@ def simulate_one_layer(bd: BuildDir, accel, layer: str, x_hw: np.ndarray, seed: 
     rec = {"layer": layer, "kind": spec.kind, "frames_simulated": r.frames, "mismatches": r.mismatch_count,
            "cycles_per_frame_measured": r.cycles_per_frame, "cycles_per_frame_analytic": alone.cycles_per_frame,
            "stall": stall, "seed": seed, "seconds": r.seconds, "arithmetic": arithmetic_model(full_rtl),
-           "simulated_cycles_per_s": r.checked_cycles / max(r.checked_seconds, 1e-9), "jobs": r.jobs}
+           "simulated_cycles_per_s": r.checked_cycles / max(r.checked_seconds, 1e-9), "jobs": r.jobs,
+           "chunks": r.chunks}
     console.print(f"  {r.frames} frames, {r.mismatch_count} mismatches; {r.cycles_per_frame:.1f} cycles/frame "
                   f"(analytic {alone.cycles_per_frame})")
     if r.waves is not None:

@@ -15,6 +15,7 @@ import numpy as np
 from sbn_hw import SbnHwError
 from sbn_hw.compile.accel import Accelerator
 from sbn_hw.golden import run_accelerator
+from sbn_hw.golden.executor import check_input_range
 from sbn_hw.rtlgen import generate_rtl
 from sbn_hw.verify.bench import BENCH_TOP, INPUT_FILE, bench_verilog
 from sbn_hw.verify.progress import ProgressWatcher
@@ -30,12 +31,14 @@ class SimResult:
     mismatch_count: int
     mismatches: list[str]
     seconds: float
-    golden: list[np.ndarray]  # the golden model's output of every layer for the same frames
+    golden_outputs: np.ndarray  # the golden model's output of the last layer for the same frames
     waves: Path | None = None  # the run's VCD, when asked for
     checked_cycles: int = 0  # simulated cycles of the checked run (every frame, random stalls)
-    checked_seconds: float = 0.0  # its wall time, simulator alone (no build, no checks after it)
+    checked_seconds: float = 0.0  # its wall time: simulation, golden model and checks (no build)
+    simulator_seconds: float = 0.0  # of which in the simulator (the longest process's sum over its chunks)
     full_rtl: bool = False  # the RTL as written for synthesis ran (not the SBN_FAST_SIM models)
     jobs: int = 1  # simulator processes that shared the frames
+    chunks: int = 1  # runs of frames the processes checked one after another (golden memory bound)
 
 
 # Defined for every accelerator simulation unless full_rtl. Two modules then simulate behavioural
@@ -49,6 +52,12 @@ FAST_SIM_DEFINE = "SBN_FAST_SIM"
 # Frames streamed without stalls first to measure cycles per frame (by the first process).
 THROUGHPUT_FRAMES = 64
 
+# Memory for one chunk of frames in a simulator process: the bench computes every layer's golden
+# stream of a chunk, checks the captures against it and drops both before the next chunk. A CNV
+# frame costs about 4.7 MB (its streams, and the widest one decoded), so 10,000 frames at once
+# would need 47 GB; chunks of about 100 frames need 0.5 GB.
+GOLDEN_CHUNK_BYTES = 512 << 20
+
 
 def arithmetic_model(full_rtl: bool) -> str:
     """How a run simulated the popcounts and threshold counters, in words for records and reports."""
@@ -58,8 +67,8 @@ def arithmetic_model(full_rtl: bool) -> str:
 
 
 def narrowest_ints(a) -> np.ndarray:
-    """`a` in the narrowest signed integer type that holds it: a CNN's sliding-window streams hold
-    hundreds of thousands of bits per frame, which as int64 made a 1,000-frame bench file 2.4 GB."""
+    """`a` in the narrowest signed integer type that holds it (a bench's frames: 8-bit pixels need
+    not travel as int64)."""
     a = np.asarray(a)
     lo, hi = (int(a.min()), int(a.max())) if a.size else (0, 0)
     for t in (np.int8, np.int16, np.int32):
@@ -99,9 +108,13 @@ def simulate(
     check_jobs(jobs)
     build_dir = Path(build_dir).resolve()
     rtl = generate_rtl(accel, build_dir / "rtl")
-    golden = run_accelerator(accel, x_hw)
     sim_dir = build_dir / "sim"
     sim_dir.mkdir(parents=True, exist_ok=True)
+    # The benches compute the golden model themselves, chunk by chunk, from the same description;
+    # frames it would refuse are refused here, before any simulator starts.
+    check_input_range(accel.layers[0], np.asarray(x_hw))
+    accel_file = accel.save(sim_dir / "accelerator.npz")
+    chunk = chunk_frames(accel, x_hw)
     layers = [
         dict(name=l.name, pe=l.pe, simd=l.simd, sf=l.in_words, nf=l.out_words, mh=l.out_elems, in_bits=l.in_bits,
              out_bits=l.out_bits, out_signed=bool(l.out_signed))
@@ -119,7 +132,8 @@ def simulate(
     # Nothing an earlier run left (with another number of processes) may pass for this run's.
     for old in sim_dir.glob("shard*"):
         shutil.rmtree(old, ignore_errors=True)
-    for old in (Shard(rtl.directory, sim_dir).result, Shard(rtl.directory, sim_dir).outputs):
+    for old in (Shard(rtl.directory, sim_dir).result, Shard(rtl.directory, sim_dir).outputs,
+                Shard(rtl.directory, sim_dir).golden):
         old.unlink(missing_ok=True)
     shards = []
     for k, (a, b) in enumerate(bounds):
@@ -130,13 +144,13 @@ def simulate(
         if run_dir != rtl.directory:
             link_memory_files(rtl.directory, run_dir)
         shard = Shard(run_dir, files)
-        for p in (shard.result, shard.outputs):
+        for p in (shard.result, shard.outputs, shard.golden):
             p.unlink(missing_ok=True)
         meta = dict(layers=layers, seed=seed + 7919 * k, in_stall=in_stall, out_stall=out_stall,
                     throughput_frames=throughput_frames if k == 0 else 1, first_frame=a, idle_limit=idle_limit,
-                    result_path=str(shard.result), outputs_path=str(shard.outputs), progress_path=str(shard.progress))
-        np.savez(shard.data, meta=np.array(json.dumps(meta)),
-                 **{f"y{i}": narrowest_ints(g[a:b]) for i, g in enumerate(golden)})
+                    accelerator=str(accel_file), chunk_frames=chunk, result_path=str(shard.result),
+                    outputs_path=str(shard.outputs), golden_path=str(shard.golden), progress_path=str(shard.progress))
+        np.savez(shard.data, meta=np.array(json.dumps(meta)), x=narrowest_ints(x_hw[a:b]))
         words = frames_to_words(x_hw[a:b], first.simd, first.in_bits)
         (run_dir / INPUT_FILE).write_text("".join(f"{w:0{digits}x}\n" for w in words) or "0\n")
         shards.append(shard)
@@ -186,13 +200,27 @@ def simulate(
         dump.replace(vcd)
     results = [json.loads(sh.result.read_text()) for sh in shards]
     outputs = np.concatenate([np.load(sh.outputs) for sh in shards])
-    # The checked phases ran side by side: their wall time is from the first start to the last end.
+    golden_outputs = np.concatenate([np.load(sh.golden) for sh in shards])
+    # The checked runs went side by side: their wall time is from the first start to the last end.
     wall = max(r["phase2_end"] for r in results) - min(r["phase2_start"] for r in results)
     return SimResult(outputs, sum(r["frames"] for r in results), results[0]["cycles_per_frame_measured"],
                      -1 if any(r["mismatch_count"] < 0 for r in results) else sum(r["mismatch_count"] for r in results),
                      [m for r in results for m in r["mismatches"]],
-                     time.time() - t0, golden, vcd if waves else None, sum(r["cycles_total_phase2"] for r in results),
-                     wall, full_rtl, len(shards))
+                     time.time() - t0, golden_outputs, vcd if waves else None,
+                     sum(r["cycles_total_phase2"] for r in results), wall,
+                     max(r["simulator_seconds"] for r in results), full_rtl, len(shards),
+                     sum(r["chunks"] for r in results))
+
+
+def chunk_frames(accel: Accelerator, x_hw: np.ndarray) -> int:
+    """Frames per chunk of a bench's checked run: as many as keep within GOLDEN_CHUNK_BYTES the
+    golden model's streams of every layer (measured on one frame) and the widest capture decoded
+    (at most 9 bytes per value: int64 values and their bits)."""
+    if not len(x_hw):
+        return 1
+    golden = run_accelerator(accel, x_hw[:1])
+    per_frame = sum(o.nbytes for o in golden) + 9 * max(o.size for o in golden)
+    return max(1, min(len(x_hw), GOLDEN_CHUNK_BYTES // per_frame))
 
 
 @dataclass(frozen=True)
@@ -212,6 +240,10 @@ class Shard:
     @property
     def outputs(self) -> Path:
         return self.files / "rtl_outputs.npy"
+
+    @property
+    def golden(self) -> Path:
+        return self.files / "golden_outputs.npy"
 
     @property
     def progress(self) -> Path:

@@ -4,8 +4,9 @@ every layer's internal stream) runs inside the simulator, so Verilator runs at i
 cocotb only starts phases and checks the captured streams afterwards.
 
 The harness (module sbn_accel_bench, written next to the generated RTL; simulation only) holds:
-  - a source: the input words from bench_in.mem ($readmemh), s_axis_tvalid withheld in a cycle
-    with probability in_stall / 65536 (a xorshift generator per stream, seeded by `seed`);
+  - a source: n_in input words from bench_in.mem ($readmemh), starting at word in_base (so a long
+    run streams its frames in chunks, one phase each), s_axis_tvalid withheld in a cycle with
+    probability in_stall / 65536 (a xorshift generator per stream, seeded by `seed`);
   - a sink: m_axis_tready low in a cycle with probability out_stall / 65536; each output word is
     written to out.txt as "<cycle> <hex word>" (the cycles give the throughput);
   - taps: with `record` high, each layer's output handshakes (l<i>_out inside the top) are written
@@ -42,7 +43,8 @@ PORTS = [
     ("input  wire       ", "rst", "synchronous, active high: resets the accelerator and the harness"),
     ("input  wire       ", "start", "a rising edge (after reset) starts a phase: files open, words flow"),
     ("input  wire       ", "record", "1: write every layer's stream to tap<i>.txt during the phase"),
-    ("input  wire [31:0]", "n_in", f"input words to send (from the start of {INPUT_FILE})"),
+    ("input  wire [31:0]", "in_base", f"the phase's first input word in {INPUT_FILE} (a chunk of frames starts there)"),
+    ("input  wire [31:0]", "n_in", f"input words to send (from word in_base of {INPUT_FILE})"),
     ("input  wire [31:0]", "n_out", "output words to take; with record, the frames are n_out / the last layer's words per frame"),
     ("input  wire [15:0]", "in_stall", "P(s_axis_tvalid withheld in a cycle) x 65536"),
     ("input  wire [15:0]", "out_stall", "P(m_axis_tready low in a cycle) x 65536"),
@@ -179,7 +181,7 @@ module {BENCH_TOP} (
             in_count <= next_in;
             if (!s_valid || s_ready) begin
                 s_valid <= (next_in < n_in) && (rnd_in[15:0] >= in_stall);
-                s_data  <= in_mem[next_in < {depth} ? next_in : 0];
+                s_data  <= in_mem[in_base + next_in < {depth} ? in_base + next_in : 0];
             end
             // Sink: takes words while output is due.
             m_ready <= !out_done && (rnd_out[15:0] >= out_stall);

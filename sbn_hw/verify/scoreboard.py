@@ -9,9 +9,10 @@ from sbn_hw.golden import compare_layer_outputs
 from sbn_hw.verify.streams import words_to_frames
 
 
-def check_stream(name: str, words: list[int], per_beat: int, ew: int, signed: bool, golden: np.ndarray,
+def check_stream(name: str, words, per_beat: int, ew: int, signed: bool, golden: np.ndarray,
                  first_frame: int = 0) -> None:
-    """Decode `words` into frames and raise GoldenMismatch naming layer, frame, output and bit. The
+    """Decode `words` (Python ints, or uint8 rows from hex_lines_to_words) into frames and raise
+    GoldenMismatch naming layer, frame, output and bit. The
     whole frames are compared first; a stream that stopped short (or ran long) is then named with
     its word count. first_frame: the number of golden[0] among all frames (a shard's offset)."""
     from sbn_hw.golden import GoldenMismatch

@@ -33,7 +33,39 @@ def frames_to_words(frames: np.ndarray, per_beat: int, ew: int) -> list[int]:
     return words_to_ints(pack_beats(flat, ew, word_bytes_for(per_beat * ew)))
 
 
-def words_to_frames(words: list[int], per_beat: int, ew: int, signed: bool, frame_len: int) -> np.ndarray:
-    """Words from a stream -> (N, frame_len) integers (the driver's unpacking)."""
-    data = ints_to_words(words, word_bytes_for(per_beat * ew))
+def words_to_frames(words, per_beat: int, ew: int, signed: bool, frame_len: int) -> np.ndarray:
+    """Words from a stream (Python ints, or the (W, bytes) uint8 rows of hex_lines_to_words) ->
+    (N, frame_len) integers (the driver's unpacking)."""
+    word_bytes = word_bytes_for(per_beat * ew)
+    if isinstance(words, np.ndarray) and words.ndim == 2:
+        data = np.zeros((len(words), word_bytes), np.uint8)
+        data[:, : min(word_bytes, words.shape[1])] = words[:, :word_bytes]
+    else:
+        data = ints_to_words(words, word_bytes)
+    if ew == 1 and not signed:  # a binary stream: the bits are the values (uint8, not int64)
+        return np.unpackbits(data, axis=1, bitorder="little")[:, :per_beat].reshape(-1, frame_len)
     return unpack_beats(data, per_beat, ew, signed).reshape(-1, frame_len)
+
+
+def hex_lines_to_words(text: bytes) -> np.ndarray:
+    """A capture file of equal-width hex words, one per line (Verilog's "%h\\n"), -> (W, bytes)
+    uint8 rows, least significant byte first, without a Python int per word (a CNN's window
+    streams are millions of words). Raises ValueError on lines of unequal width or non-hex digits."""
+    if not text:
+        return np.zeros((0, 1), np.uint8)
+    width = text.index(b"\n")
+    if width == 0 or len(text) % (width + 1):
+        raise ValueError(f"capture lines are not all {width} hex digits")
+    rows = np.frombuffer(text, np.uint8).reshape(-1, width + 1)
+    if np.any(rows[:, width] != ord("\n")):
+        raise ValueError(f"capture lines are not all {width} hex digits")
+    digits = rows[:, :width]
+    lower = digits | 0x20  # 'A'-'F' -> 'a'-'f'; '0'-'9' are unchanged
+    # uint8 arithmetic: anything but a hex digit wraps or lands above 15.
+    nibbles = np.where(digits <= ord("9"), digits - ord("0"), lower - (ord("a") - 10)).astype(np.int16)
+    if np.any(nibbles > 15):
+        raise ValueError("a capture line holds a character that is not a hex digit (an x or z bit?)")
+    if width % 2:  # a leading zero nibble makes whole bytes
+        nibbles = np.concatenate([np.zeros((len(nibbles), 1), np.int16), nibbles], axis=1)
+    big_endian = (nibbles[:, 0::2] << 4 | nibbles[:, 1::2]).astype(np.uint8)
+    return np.ascontiguousarray(big_endian[:, ::-1])

@@ -2,10 +2,14 @@
 simulator drives the input with random stalls, takes the output with random backpressure and
 writes every layer's stream to a file; this bench only starts the phases and checks the files.
 
-The data file (SBN_BENCH_DATA) holds the golden model's output for every layer; the input words
-are in the harness' bench_in.mem. Phase 1 streams frames with no stalls to measure cycles per
-frame; phase 2 streams EVERY frame with random input stalls and output backpressure, every layer's
-stream recorded, so a mismatch names layer, frame, output and bit."""
+The data file (SBN_BENCH_DATA) holds the run's settings and its frames (the input words are also in
+the harness' bench_in.mem); the accelerator description is the file meta["accelerator"]. Phase 1
+streams frames with no stalls to measure cycles per frame; then EVERY frame is streamed with
+random input stalls and output backpressure, every layer's stream recorded, in chunks of frames:
+per chunk the golden model computes every layer's output of those frames, the captures are
+checked against it and both are dropped, so memory stays bounded however many frames run (a CNN's
+sliding-window streams alone are megabytes per frame). A mismatch names layer, frame, output and
+bit; checking stops after the first chunk with one."""
 
 import json
 import os
@@ -16,11 +20,12 @@ import cocotb
 import numpy as np
 from cocotb.triggers import ClockCycles, First, RisingEdge, Timer
 
-from sbn_hw.golden import GoldenMismatch
+from sbn_hw.compile.accel import Accelerator
+from sbn_hw.golden import GoldenMismatch, run_accelerator
 from sbn_hw.verify.bench import OUTPUT_FILE, tap_file
 from sbn_hw.verify.progress import write_progress
 from sbn_hw.verify.scoreboard import check_stream, cycles_per_frame
-from sbn_hw.verify.streams import words_to_frames
+from sbn_hw.verify.streams import hex_lines_to_words, words_to_frames
 
 PROGRESS_EVERY_NS = 10 * 1_000_000  # progress file updates every 1,000,000 cycles of 10 ns
 
@@ -37,8 +42,8 @@ def read_words(path: Path, with_cycles: bool = False):
     return (words, cycles) if with_cycles else words
 
 
-async def run_phase(dut, n_in: int, n_out: int, in_stall: float, out_stall: float, seed: int, idle_limit: int,
-                    record: bool, progress=None) -> None:
+async def run_phase(dut, in_base: int, n_in: int, n_out: int, in_stall: float, out_stall: float, seed: int,
+                    idle_limit: int, record: bool, progress=None) -> None:
     """Reset, then one harness phase to its end. Raises on a hang before every output word arrived;
     a layer stream that stops short after that is left to the per-layer check, which names it."""
     dut.start.value = 0
@@ -46,7 +51,7 @@ async def run_phase(dut, n_in: int, n_out: int, in_stall: float, out_stall: floa
     await ClockCycles(dut.clk, 2)
     dut.rst.value = 0
     dut.record.value = int(record)
-    dut.n_in.value, dut.n_out.value = n_in, n_out
+    dut.in_base.value, dut.n_in.value, dut.n_out.value = in_base, n_in, n_out
     dut.in_stall.value, dut.out_stall.value = min(65535, int(in_stall * 65536)), min(65535, int(out_stall * 65536))
     dut.seed.value = seed * 2654435761 % (1 << 32) or 1
     dut.idle_limit.value = idle_limit
@@ -70,55 +75,90 @@ async def run_phase(dut, n_in: int, n_out: int, in_stall: float, out_stall: floa
                              f"output words ({int(dut.in_count.value)}/{n_in} input words accepted)")
 
 
+def check_chunk(layers: list[dict], golden: list[np.ndarray], out_words: list[int], first_frame: int) -> list[str]:
+    """Every layer's captured stream of one chunk against the golden model: the mismatches found."""
+    mismatches = []
+    for i, layer in enumerate(layers):
+        got = hex_lines_to_words(Path(tap_file(i)).read_bytes()) if i < len(layers) - 1 else out_words
+        try:
+            check_stream(layer["name"], got, layer["pe"], layer["out_bits"], layer["out_signed"], golden[i], first_frame)
+        except GoldenMismatch as e:
+            mismatches.append(str(e))
+    return mismatches
+
+
 @cocotb.test()
 async def accelerator_bit_exact(dut):
     z = np.load(os.environ["SBN_BENCH_DATA"])
     meta = json.loads(str(z["meta"]))
+    x = z["x"]  # this run's frames, as the accelerator's input integers
+    accel = Accelerator.load(meta["accelerator"])
     layers = meta["layers"]
-    golden = [z[f"y{i}"] for i in range(len(layers))]
     first, last = layers[0], layers[-1]
-    n_frames = len(golden[0])
+    n_frames, chunk = len(x), meta["chunk_frames"]
     words_per_frame_in, beats_out = first["sf"], last["nf"]
     # dut.clk runs by itself: the harness toggles it every 5 ns inside the simulator.
 
     # Phase 1: throughput with the stream always ready.
     n_tp = min(n_frames, meta["throughput_frames"])
-    await run_phase(dut, n_tp * words_per_frame_in, n_tp * beats_out, 0.0, 0.0, meta["seed"], meta["idle_limit"], False)
+    await run_phase(dut, 0, n_tp * words_per_frame_in, n_tp * beats_out, 0.0, 0.0, meta["seed"], meta["idle_limit"],
+                    False)
     _, out_cycles = read_words(Path(OUTPUT_FILE), with_cycles=True)
     measured = cycles_per_frame(out_cycles, beats_out)
 
-    # Phase 2: every frame, random stalls both sides, every layer's stream checked.
-    def progress(out_words: int) -> None:
-        try:
-            write_progress(meta["progress_path"], out_words // beats_out, n_frames)
-        except OSError:  # progress is for the user's eyes: never fail a correct simulation over it
-            pass
+    # Then every frame, chunk by chunk, random stalls both sides, every layer's stream checked.
+    def progress(frames_before: int):
+        def report(out_words: int) -> None:
+            try:
+                write_progress(meta["progress_path"], frames_before + out_words // beats_out, n_frames)
+            except OSError:  # progress is for the user's eyes: never fail a correct simulation over it
+                pass
+        return report
 
-    t0 = cocotb.utils.get_sim_time("ns")
-    start = time.time()
-    await run_phase(dut, n_frames * words_per_frame_in, n_frames * beats_out, meta["in_stall"], meta["out_stall"],
-                    meta["seed"] + 1, meta["idle_limit"], True, progress)
-    cycles = int((cocotb.utils.get_sim_time("ns") - t0) // 10)
-    end = time.time()  # the checked phase's simulation alone (benchmarks/sim.py); shards run side by side
-    progress(n_frames * beats_out)
-    out_words = read_words(Path(OUTPUT_FILE))
-    mismatches = []
-    for i, layer in enumerate(layers):
-        got = read_words(Path(tap_file(i))) if i < len(layers) - 1 else out_words
+    outputs, golden_outputs, mismatches = [], [], []
+    cycles, sim_seconds, start = 0, 0.0, time.time()
+    mismatch_count = 0
+    for c, a in enumerate(range(0, n_frames, chunk)):
+        b = min(a + chunk, n_frames)
+        golden = run_accelerator(accel, x[a:b])
+        t0, t_wall = cocotb.utils.get_sim_time("ns"), time.time()
         try:
-            check_stream(layer["name"], got, layer["pe"], layer["out_bits"], layer["out_signed"], golden[i],
-                         meta["first_frame"])
-        except GoldenMismatch as e:
-            mismatches.append(str(e))
-    out = words_to_frames(out_words, last["pe"], last["out_bits"], last["out_signed"], last["mh"])
+            await run_phase(dut, a * words_per_frame_in, (b - a) * words_per_frame_in, (b - a) * beats_out,
+                            meta["in_stall"], meta["out_stall"], meta["seed"] + 1 + c, meta["idle_limit"], True,
+                            progress(a))
+        except AssertionError as e:
+            raise AssertionError(f"{e}, in the run of frames {meta['first_frame'] + a} to "
+                                 f"{meta['first_frame'] + b - 1}") from None
+        cycles += int((cocotb.utils.get_sim_time("ns") - t0) // 10)
+        sim_seconds += time.time() - t_wall
+        out_words = read_words(Path(OUTPUT_FILE))
+        mismatches += check_chunk(layers, golden, out_words, meta["first_frame"] + a)
+        out = words_to_frames(out_words, last["pe"], last["out_bits"], last["out_signed"], last["mh"])
+        mismatch_count = -1 if mismatch_count < 0 or out.shape != golden[-1].shape else \
+            mismatch_count + int(np.sum(out != golden[-1]))
+        outputs.append(out)
+        golden_outputs.append(golden[-1])
+        del golden
+        if mismatches:
+            if b < n_frames:
+                mismatches.append(f"checking stopped after frame {meta['first_frame'] + b - 1} (the chunk with the "
+                                  f"first mismatch); frames {meta['first_frame'] + b} to "
+                                  f"{meta['first_frame'] + n_frames - 1} were not run")
+            break
+    end = time.time()  # the checked run: simulation, golden model and checks; shards run side by side
+    progress(0)(sum(len(o) for o in outputs) * beats_out)
+    out = np.concatenate(outputs) if outputs else np.zeros((0, last["mh"]), np.int64)
     np.save(meta["outputs_path"], out)
+    np.save(meta["golden_path"], np.concatenate(golden_outputs) if golden_outputs else out)
     result = {
         "frames": int(len(out)),
+        "chunks": len(outputs),
         "cycles_per_frame_measured": measured,
         "cycles_total_phase2": cycles,
         "phase2_start": start,
         "phase2_end": end,
-        "mismatch_count": int(np.sum(out != golden[-1])) if out.shape == golden[-1].shape else -1,
+        "simulator_seconds": sim_seconds,
+        "mismatch_count": mismatch_count,
         "mismatches": mismatches,
     }
     with open(meta["result_path"], "w") as f:

@@ -79,3 +79,20 @@ def test_multithreshold_counts_passed_thresholds_per_channel():
     t = np.array([[1, 5], [4, 9]])  # element i uses row i % 2
     np.testing.assert_array_equal(multithreshold(x, t, out_bias=-1), [[-1, 0, 1, -1], [0, -1, 0, -1]])
     np.testing.assert_array_equal(multithreshold(x, [[3]]), [[0, 1, 1, 0], [1, 1, 1, 1]])
+
+
+def test_bits_stay_narrow_through_windows_and_convolutions():
+    """A CNN's golden streams are megabytes per frame: an MVAU's bits are int8 and a sliding window
+    keeps its input's type (their values: test_conv_golden_is_torch_conv_and_pool)."""
+    from tests.verify.test_accelerator import conv_accel
+
+    from sbn_hw.golden import run_accelerator
+
+    accel, x = conv_accel(np.random.default_rng(5), frames=3)
+    outs = run_accelerator(accel, x)
+    for layer, out in zip(accel.layers, outs):
+        if layer.kind == "mvau" and layer.has_thresholds:
+            assert out.dtype == np.int8
+    window = [i for i, l in enumerate(accel.layers) if l.kind == "window" and i > 0][0]
+    assert outs[window].dtype == outs[window - 1].dtype == np.int8
+    assert outs[-1].dtype == np.int64  # the last layer's accumulators

@@ -16,7 +16,7 @@ def test_input_threshold_layer_in_the_rtl_top(bipolar, tmp_path):
     r = simulate(accel, x, tmp_path, in_stall=0.3, out_stall=0.3, progress=lambda done, total: seen.append((done, total)))
     assert r.mismatch_count == 0 and r.frames == 40
     assert seen[-1] == (40, 40) and all(b[0] >= a[0] for a, b in zip(seen, seen[1:]))
-    np.testing.assert_array_equal(r.outputs, r.golden[-1])
+    np.testing.assert_array_equal(r.outputs, r.golden_outputs)
     assert abs(r.cycles_per_frame - accel.cycles_per_frame) <= 0.05 * accel.cycles_per_frame
 
 
@@ -89,7 +89,7 @@ def test_conv_accelerator_in_the_rtl_top(stall, size, full_rtl, tmp_path):
     assert r.full_rtl == full_rtl
     assert (tmp_path / "sim" / ("verilator-luts" if full_rtl else "verilator")).is_dir()
     assert r.mismatch_count == 0 and r.frames == len(x)
-    np.testing.assert_array_equal(r.outputs, r.golden[-1])
+    np.testing.assert_array_equal(r.outputs, r.golden_outputs)
     assert abs(r.cycles_per_frame - accel.cycles_per_frame) <= 0.05 * accel.cycles_per_frame, \
         (r.cycles_per_frame, accel.cycles_per_frame)
 
@@ -184,7 +184,7 @@ def test_two_simulator_processes_share_the_frames(tmp_path, monkeypatch):
     r = simulate(accel, x, tmp_path, in_stall=0.3, out_stall=0.3, jobs=2, throughput_frames=4,
                  progress=lambda d, t: seen.append((d, t)))
     assert r.jobs == 2 and r.frames == 12 and r.mismatch_count == 0
-    np.testing.assert_array_equal(r.outputs, r.golden[-1])
+    np.testing.assert_array_equal(r.outputs, r.golden_outputs)
     assert all((tmp_path / "sim" / f"shard{k}" / "result.json").exists() for k in (0, 1)) and not stale.exists()
     assert seen[-1] == (12, 12)
     assert r.checked_cycles > 12 * accel.cycles_per_frame and r.checked_seconds > 0
@@ -192,18 +192,59 @@ def test_two_simulator_processes_share_the_frames(tmp_path, monkeypatch):
 
 
 def test_a_mismatch_in_the_second_process_names_its_frame_among_all(tmp_path, monkeypatch):
-    """Frames 4..11 are the second process's: the report counts frame 9 over the whole run."""
+    """Frames 4..11 are the second process's: frame 9 streamed into the RTL differs from the frame
+    the golden model computes, and the report counts frame 9 over the whole run."""
     import sbn_hw.verify.accelerator as sim
     from sbn_hw import SbnHwError
 
     accel, x = conv_accel(np.random.default_rng(5), frames=12)
-    original = sim.run_accelerator
-
-    def golden_with_a_wrong_frame_9(*a):
-        golden = original(*a)
-        golden[-1][9, 3] += 1
-        return golden
-
-    monkeypatch.setattr(sim, "run_accelerator", golden_with_a_wrong_frame_9)
-    with pytest.raises(SbnHwError, match=r"layer MVAU_2: 1 mismatches; first at frame 9, output 3"):
+    assert sim.shard_bounds(12, 2, 4) == [(0, 4), (4, 12)]
+    monkeypatch.setattr(sim, "frames_to_words", rtl_input_with_a_changed_frame(sim.frames_to_words, 8, 5))
+    with pytest.raises(SbnHwError, match=r"RTL does not match the golden model: layer \w+: \d+ mismatches; first at frame 9,"):
         simulate(accel, x, tmp_path, jobs=2, throughput_frames=4)
+
+
+def rtl_input_with_a_changed_frame(frames_to_words, run_frames: int, frame: int):
+    """frames_to_words, but in the run of `run_frames` frames the RTL's input `frame` (counted in
+    that run) has its first pixel changed: the golden model still sees the frame as it was."""
+    def changed(frames, *a):
+        if len(frames) == run_frames:
+            frames = np.array(frames)
+            frames[frame, 0] ^= 1
+        return frames_to_words(frames, *a)
+    return changed
+
+
+def test_long_runs_are_checked_in_chunks_of_frames(tmp_path, monkeypatch):
+    """With room for the golden streams of 3 frames at a time, 10 frames run as 4 chunks, one
+    simulator: the outputs are every frame's, and a frame changed in the third chunk is named among
+    all frames, with the frames not run after it."""
+    import sbn_hw.verify.accelerator as sim
+    from sbn_hw import SbnHwError
+    from sbn_hw.golden import run_accelerator
+
+    accel, x = conv_accel(np.random.default_rng(5), frames=10)
+    golden = run_accelerator(accel, x[:1])
+    per_frame = sum(o.nbytes for o in golden) + 9 * max(o.size for o in golden)
+    monkeypatch.setattr(sim, "GOLDEN_CHUNK_BYTES", 3 * per_frame + 1)
+    r = simulate(accel, x, tmp_path, in_stall=0.3, out_stall=0.3, throughput_frames=4)
+    assert (r.frames, r.chunks, r.mismatch_count) == (10, 4, 0)
+    np.testing.assert_array_equal(r.outputs, r.golden_outputs)
+    np.testing.assert_array_equal(r.golden_outputs, run_accelerator(accel, x)[-1])
+    assert r.checked_cycles > 10 * accel.cycles_per_frame and 0 < r.simulator_seconds <= r.checked_seconds
+
+    monkeypatch.setattr(sim, "frames_to_words", rtl_input_with_a_changed_frame(sim.frames_to_words, 10, 7))
+    with pytest.raises(SbnHwError, match=r"first at frame 7,.*checking stopped after frame 8 .*frames 9 to 9 were not run"):
+        simulate(accel, x, tmp_path / "changed", throughput_frames=4)
+
+
+def test_frames_outside_the_first_layers_range_are_refused_before_any_simulator_starts(tmp_path, monkeypatch):
+    import sbn_hw.verify.accelerator as sim
+    from sbn_hw import SbnHwError
+
+    accel, x = conv_accel(np.random.default_rng(5), frames=3)
+    x = np.array(x)
+    x[2, 7] = 16  # UINT4 input
+    monkeypatch.setattr(sim, "run_cocotb_parallel", lambda *a, **k: pytest.fail("a simulator started"))
+    with pytest.raises(SbnHwError, match=r"input values outside \[0, 15\] \(got \[\d+, 16\]\); check --input-dtype"):
+        simulate(accel, x, tmp_path)
