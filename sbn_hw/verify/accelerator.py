@@ -132,8 +132,8 @@ def simulate(
     # Nothing an earlier run left (with another number of processes) may pass for this run's.
     for old in sim_dir.glob("shard*"):
         shutil.rmtree(old, ignore_errors=True)
-    for old in (Shard(rtl.directory, sim_dir).result, Shard(rtl.directory, sim_dir).outputs,
-                Shard(rtl.directory, sim_dir).golden):
+    single = Shard(rtl.directory, sim_dir)
+    for old in (single.result, single.outputs, single.golden):
         old.unlink(missing_ok=True)
     shards = []
     for k, (a, b) in enumerate(bounds):
