@@ -22,7 +22,8 @@
 //   3            (READ_REG=1) read data registered again: block RAM's slow clock-to-out gets a
 //                cycle of its own (the threshold read likewise)
 //   +1           (PROD_REG=1, MODE=0, INT_DSP=0) the integer products w ? x : -x registered (the
-//                negation is a carry chain of its own)
+//                negation is a carry chain of its own); with INT_SHARED=1 the groups' shared sums
+//                registered instead (the weight codes are read a cycle later to meet them)
 //   ..ACC_POS    adder tree (MODE=0: sbn_adder_tree, registered every TREE_LEVELS levels and at its
 //                root; MODE=0 with INT_DSP=1: sbn_dsp_dot's DSP chains, their M and P registers,
 //                then its tree over the chains; bit modes: sbn_popcount, its 18-lane group sums
@@ -49,13 +50,16 @@ module sbn_mvau #(
     parameter ACC_BITS    = 7,    // accumulator width: unsigned for MODE 1/3, two's complement for 0/2
     parameter HAS_THRESH  = 1,    // 1: one output bit per channel; 0: output the accumulators
     parameter TH_BITS     = 9,    // two's complement threshold width
-    parameter WEIGHT_FILE = "",   // $readmemh: (MH/PE)*(MW/SIMD) words of PE*SIMD bits (required)
+    parameter WEIGHT_FILE = "",   // $readmemh: (MH/PE)*(MW/SIMD) words of PE*SIMD bits (INT_SHARED: PE*3*ceil(SIMD/3)) (required)
     parameter THRESH_FILE = "",   // $readmemh: MH/PE words of PE*(TH_BITS+1) bits {le, T} (if HAS_THRESH)
     parameter WEIGHT_RAM_STYLE = "auto",  // weight memory: "auto" | "block" | "distributed" | "logic" (sbn_mvau_rom)
     parameter THRESH_RAM_STYLE = "auto",  // threshold memory: the same choices
     parameter READ_REG    = 1,    // 1: register the memory reads a second time before the arithmetic; 0: no
     parameter PROD_REG    = 1,    // 1: register the integer products before the adder tree (MODE=0, INT_DSP=0 only)
     parameter INT_DSP     = 0,    // MODE=0 only: 1 sums the products in DSP48 chains (sbn_dsp_dot), 0 in LUTs
+    parameter INT_SHARED  = 0,    // MODE=0, INT_DSP=0, HAS_THRESH=1 only: 1 sums the lanes in groups of three
+                                  // through partial sums shared by every PE (see "Shared sums" below);
+                                  // the weight words then hold codes and the thresholds are shifted
     parameter DSP_CHAIN   = 8,    // INT_DSP=1: multiplier pairs per post-adder chain (sbn_dsp_dot's CHAIN)
     parameter TREE_LEVELS = 2,    // adder tree registered every TREE_LEVELS levels and at its root; 0: combinational
     parameter CMP_REG     = 1     // 1: compare with the threshold in a stage of its own; 0: in the accumulate stage
@@ -79,6 +83,10 @@ module sbn_mvau #(
     localparam NF_W     = NF > 1 ? $clog2(NF) : 1;
     localparam WA_W     = SF * NF > 1 ? $clog2(SF * NF) : 1;
     localparam LOG_SIMD = $clog2(SIMD);
+    localparam SH_G     = (SIMD + 2) / 3;                // INT_SHARED: groups of three lanes (the last padded with x = 0)
+    localparam LOG_SH_G = $clog2(SH_G);
+    localparam SH_W     = IN_BITS + 2;                   // INT_SHARED: a group's signed sum x0 +- x1 +- x2
+    localparam W_PE     = INT_SHARED ? 3 * SH_G : SIMD;  // weight bits per PE per beat
     // Pipeline positions (cycles after issue). TREE_LAT: MODE=0, sbn_adder_tree's LATENCY; bit
     // modes, sbn_popcount's (a register after its 18-lane group sums, then its tree).
     // INT_DSP: sbn_dsp_dot's LATENCY (its chains, then a tree over them).
@@ -87,8 +95,9 @@ module sbn_mvau #(
     localparam DSP_CL     = DSP_CHAIN < DSP_PAIRS ? DSP_CHAIN : DSP_PAIRS;
     localparam LOG_CHAINS = $clog2((DSP_PAIRS + DSP_CL - 1) / DSP_CL);
     localparam DSP_LAT    = DSP_CL + 1 + ((TREE_LEVELS == 0 || LOG_CHAINS == 0) ? 0 : (LOG_CHAINS + TREE_LEVELS - 1) / TREE_LEVELS);
+    localparam LOG_LEAVES = INT_SHARED ? LOG_SH_G : LOG_SIMD;   // MODE=0 LUT trees: leaves are lanes or groups
     localparam TREE_LAT = MODE == 0
-        ? (INT_DSP ? DSP_LAT : (TREE_LEVELS == 0 || LOG_SIMD == 0) ? 0 : (LOG_SIMD + TREE_LEVELS - 1) / TREE_LEVELS)
+        ? (INT_DSP ? DSP_LAT : (TREE_LEVELS == 0 || LOG_LEAVES == 0) ? 0 : (LOG_LEAVES + TREE_LEVELS - 1) / TREE_LEVELS)
         : ((TREE_LEVELS == 0) ? 0 : 1 + (LOG_GROUPS + TREE_LEVELS - 1) / TREE_LEVELS);
     localparam PROD_LAT = (MODE == 0 && PROD_REG && !INT_DSP) ? 1 : 0;
     localparam ACC_POS  = 2 + READ_REG + PROD_LAT + TREE_LAT;  // the tree's sum meets the accumulator
@@ -160,7 +169,7 @@ module sbn_mvau #(
 
     // ---- stage 2: memory and buffer reads (read every cycle; p_valid says which count) --------
     wire [SIMD*IN_BITS-1:0] b_in;
-    wire [PE*SIMD-1:0]      b_w;
+    wire [PE*W_PE-1:0]      b_w;
     generate if (NF == 1) begin : g_stream_only
         // Every row is a first row: the stream's beat delayed to stage 2, no buffer.
         reg [SIMD*IN_BITS-1:0] s_q, s_qq;
@@ -175,15 +184,25 @@ module sbn_mvau #(
         always @(posedge clk) r_buf <= ibuf[a_sf];
         assign b_in = r_buf;
     end endgenerate
-    sbn_mvau_rom #(.DEPTH(SF * NF), .WIDTH(PE * SIMD), .ADDR_W(WA_W), .FILE(WEIGHT_FILE), .STYLE(WEIGHT_RAM_STYLE))
-        u_wmem (.clk(clk), .en(1'b1), .addr(a_waddr), .data(b_w));
+    // INT_SHARED with its sums registered (PROD_LAT): the weight codes are read a cycle later
+    // instead, so they meet the shared sums without a register of PE*W_PE bits of their own.
+    wire [WA_W-1:0] w_addr;
+    generate if (INT_SHARED && PROD_LAT) begin : g_w_addr_late
+        reg [WA_W-1:0] q;
+        always @(posedge clk) q <= a_waddr;
+        assign w_addr = q;
+    end else begin : g_w_addr_now
+        assign w_addr = a_waddr;
+    end endgenerate
+    sbn_mvau_rom #(.DEPTH(SF * NF), .WIDTH(PE * W_PE), .ADDR_W(WA_W), .FILE(WEIGHT_FILE), .STYLE(WEIGHT_RAM_STYLE))
+        u_wmem (.clk(clk), .en(1'b1), .addr(w_addr), .data(b_w));
 
     // ---- stage 3 (READ_REG): the reads registered again ---------------------------------------
     wire [SIMD*IN_BITS-1:0] t_in;   // the tree's operands
-    wire [PE*SIMD-1:0]      t_w;
+    wire [PE*W_PE-1:0]      t_w;
     generate if (READ_REG) begin : g_read_reg
         reg [SIMD*IN_BITS-1:0] r_in;
-        reg [PE*SIMD-1:0]      r_w;
+        reg [PE*W_PE-1:0]      r_w;
         always @(posedge clk) begin
             r_in <= b_in;
             r_w  <= b_w;
@@ -200,8 +219,65 @@ module sbn_mvau #(
     // (rtl/sbn_adder_tree.v), single-bit ones by rtl/sbn_popcount.v (the product fused into it).
     // Integer mode: leaves are w ? x : -x (x widened by one bit so that -x always fits).
     // (Measured with Yosys: gating, 2*sum(w ? x : 0) - sum(x), costs more LUTs than add/sub leaves.)
+    //
+    // Shared sums (MODE=0, INT_SHARED=1): the lanes are taken in groups of three. Every PE sees the
+    // same inputs, so the four sums x0 + (+-x1) + (+-x2) of a group are computed once for all PEs
+    // (and registered, the PROD_REG stage); a PE's group product w0 x0 + w1 x1 + w2 x2 is one of
+    // them, or its negation. Its weight code {neg, m1, m0} (written by the generator: m0 = w1 != w0,
+    // m1 = w2 != w0, neg = !w0) selects the sum (a 4:1 mux, one LUT6 per bit), and neg takes the
+    // ones' complement, -v - 1, which the first adder of the tree absorbs. So each PE adds SIMD/3
+    // leaves instead of SIMD products; the missing +1 of every negated group is the same for every
+    // input, and the generator adds the row's count of them to its threshold (hence HAS_THRESH=1).
+    // Unsigned inputs enter centred, x - 2^(IN_BITS-1) (the top bit inverted), so the sums need one
+    // bit less; the generator folds the row's 2^(IN_BITS-1) * sum(w) into the threshold too.
+    // Yosys synth_xilinx, 784x256 int8 at 16x49: about 11 LUTs per lane against about 21.
     localparam X_W = IN_BITS + 1;
     wire [PE*ACC_W-1:0] partial;
+    wire [SH_G*4*SH_W-1:0] sh_sum;  // INT_SHARED: group g's sum for code m at [(g*4 + m)*SH_W +: SH_W]
+    wire [PE*W_PE-1:0]     sh_w;    // INT_SHARED: the weight codes, in step with sh_sum (see w_addr)
+    genvar gs;
+    // Lane i as a signed IN_BITS-bit value widened to SH_W: itself if signed, x - 2^(IN_BITS-1) if not.
+    function signed [SH_W-1:0] lane(input integer i);
+        reg [IN_BITS-1:0] raw;
+        begin
+            raw = t_in[i*IN_BITS +: IN_BITS];
+            raw[IN_BITS-1] = IN_SIGNED ? raw[IN_BITS-1] : ~raw[IN_BITS-1];
+            lane = $signed(raw);
+        end
+    endfunction
+    generate
+        if (INT_SHARED && (MODE != 0 || INT_DSP || !HAS_THRESH)) begin : g_bad_shared
+            // The shared-sum form is for thresholded integer layers in LUTs: stop elaboration here.
+            sbn_mvau_INT_SHARED_needs_MODE_0_INT_DSP_0_and_HAS_THRESH_1 u_error ();
+        end else if (INT_SHARED) begin : g_shared
+            for (gs = 0; gs < SH_G; gs = gs + 1) begin : g_group
+                wire signed [SH_W-1:0] x0, x1, x2;   // the group's lanes (centred if unsigned); 0 past SIMD
+                assign x0 = lane((3*gs));
+                if (3 * gs + 1 < SIMD) begin : g_x1
+                    assign x1 = lane((3*gs+1));
+                end else begin : g_x1_pad
+                    assign x1 = {SH_W{1'b0}};
+                end
+                if (3 * gs + 2 < SIMD) begin : g_x2
+                    assign x2 = lane((3*gs+2));
+                end else begin : g_x2_pad
+                    assign x2 = {SH_W{1'b0}};
+                end
+                wire [4*SH_W-1:0] s = {x0 - x1 - x2, x0 + x1 - x2, x0 - x1 + x2, x0 + x1 + x2};
+                if (PROD_LAT) begin : g_reg
+                    reg [4*SH_W-1:0] q;
+                    always @(posedge clk) q <= s;
+                    assign sh_sum[gs*4*SH_W +: 4*SH_W] = q;
+                end else begin : g_comb
+                    assign sh_sum[gs*4*SH_W +: 4*SH_W] = s;
+                end
+            end
+            assign sh_w = t_w;  // already a cycle later when PROD_LAT (w_addr)
+        end else begin : g_no_shared
+            assign sh_sum = {SH_G*4*SH_W{1'b0}};
+            assign sh_w   = {PE*W_PE{1'b0}};
+        end
+    endgenerate
     wire [ACC_W-1:0]    x_ones;   // popcount of the input bits (and_act correction, shared by all PEs)
     genvar gp, gi;
     generate
@@ -219,6 +295,18 @@ module sbn_mvau #(
                                   .CHAIN(DSP_CHAIN), .STAGE_LEVELS(TREE_LEVELS)) u_dot (
                         .clk(clk), .rst(rst), .x(t_in), .w(t_w), .sum(partial));
                 end
+            end else if (MODE == 0 && INT_SHARED) begin : g_int_shared
+                wire [SH_G*SH_W-1:0] leaf;
+                for (gi = 0; gi < SH_G; gi = gi + 1) begin : g_leaf
+                    wire [2:0]        code = sh_w[(gp*SH_G + gi)*3 +: 3];     // {neg, m1, m0}
+                    wire [4*SH_W-1:0] four = sh_sum[gi*4*SH_W +: 4*SH_W];     // the group's four sums
+                    // An explicit 4:1 mux (a computed part-select becomes a shifter in synthesis).
+                    wire [SH_W-1:0]   v    = code[1] ? (code[0] ? four[3*SH_W +: SH_W] : four[2*SH_W +: SH_W])
+                                                     : (code[0] ? four[SH_W +: SH_W] : four[0 +: SH_W]);
+                    assign leaf[gi*SH_W +: SH_W] = v ^ {SH_W{code[2]}};       // neg: -v - 1
+                end
+                sbn_adder_tree #(.N(SH_G), .IN_W(SH_W), .OUT_W(ACC_W), .SIGNED(1), .STAGE_LEVELS(TREE_LEVELS)) u_sum (
+                    .clk(clk), .in_data(leaf), .sum(partial[gp*ACC_W +: ACC_W]));
             end else if (MODE == 0) begin : g_int
                 wire [SIMD*X_W-1:0] prod;
                 for (gi = 0; gi < SIMD; gi = gi + 1) begin : g_prod

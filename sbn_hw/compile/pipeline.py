@@ -10,8 +10,8 @@ from pathlib import Path
 from sbn_hw import SbnHwError
 from sbn_hw.compile.accel import DSP_MAX_IN_BITS, Accelerator, check_folding
 from sbn_hw.compile.finn_frontend import finn_hw_to_accelerator, qonnx_to_finn_hw, set_finn_folding
-from sbn_hw.compile.folding import (RES_TYPE_VALUES, auto_folding, divisors, folding_json, read_folding_json,
-                                    stream_unit_lanes, streams_compatible)
+from sbn_hw.compile.folding import (LOGIC_MAX_DEPTH, RES_TYPE_VALUES, auto_folding, divisors, folding_json,
+                                    read_folding_json, resolve_ram_style, stream_unit_lanes, streams_compatible)
 from sbn_hw.export import load_onnx
 
 DEFAULT_TARGET_CYCLES = 512
@@ -93,20 +93,37 @@ def fold_for_budget(accel: Accelerator, budget: dict[str, float], res_type: str 
                     ) -> tuple[int, list, "Estimate", str]:
     """The fastest automatic folding whose modelled resources (compile.resources) fit `budget`
     ({lut, bram36, dsp}): tries the candidate targets from the fastest, each with the integer
-    layers' resTypes (int_res_type_choices), and keeps the first that fits. Returns (target
+    layers' resTypes (int_res_type_choices) and, where the LUTs run out, with the deeper weight
+    memories in block RAM (weights_in_block_ram), and keeps the first that fits. Returns (target
     cycles per frame, folding, estimate, the integer layers' resType)."""
     from sbn_hw.compile.resources import accelerator_estimate
 
     est = None
     for target in candidate_targets(accel):
-        folding = choose_folding(accel, None, target)
-        for rt in int_res_type_choices(accel, res_type):
-            est, _ = accelerator_estimate(accel.with_int_res_type(rt).with_folding(folding))
-            if est.fits(budget):
-                return target, folding, est, rt
+        auto = choose_folding(accel, None, target)
+        for folding in (auto, weights_in_block_ram(accel, auto)):
+            for rt in int_res_type_choices(accel, res_type):
+                est, _ = accelerator_estimate(accel.with_int_res_type(rt).with_folding(folding))
+                if est.fits(budget):
+                    return target, folding, est, rt
     need = ", ".join(f"{k} {getattr(est, k):,.1f} > {v:,.1f}" for k, v in budget.items() if getattr(est, k) > v)
     raise SbnHwError(f"no folding fits the budget: even the slowest ({target:,} cycles per frame) needs {need} "
                      f"(model estimate, {BUDGET_SHARE:.0%} of the board); choose a larger board")
+
+
+def weights_in_block_ram(accel: Accelerator, folding: list) -> list:
+    """The folding with every MVAU weight memory deeper than LOGIC_MAX_DEPTH words that "auto" left
+    to LUTs put in block RAM: "auto" weighs LUTs against block RAM at a fixed rate, which a design
+    out of LUTs with block RAM to spare should not pay (mnist5k SFC at 64 cycles per frame: its
+    first layer's 64 x 3,136-bit weights, about 7,500 LUTs in Yosys, become 45.5 BRAM36)."""
+    out = list(folding)
+    for i, (l, f) in enumerate(zip(accel.layers, folding)):
+        if l.kind != "mvau" or f[2] != "auto":
+            continue
+        depth, width = replace(l, pe=f[0], simd=f[1]).weight_memory_shape
+        if depth > LOGIC_MAX_DEPTH and resolve_ram_style("auto", depth, width) != "block":
+            out[i] = (f[0], f[1], "block", *f[3:])
+    return out
 
 
 def threshold_pe(layer, neighbour_simd: int | None, target_cycles: int) -> int:
@@ -257,16 +274,17 @@ def compile_qonnx(
     check_res_type_option(res_type)
     model = qonnx_to_finn_hw(load_onnx(qonnx_path), input_dtype, input_scale)
     unfolded = finn_hw_to_accelerator(model, input_dtype, input_scale)
-    choice = None
+    choice, budget_folding = None, None
     if budget is not None:
         allowed = budget_of_board(budget)
-        target_cycles, _, est, res_type = fold_for_budget(unfolded, allowed, res_type)
+        target_cycles, budget_folding, est, res_type = fold_for_budget(unfolded, allowed, res_type)
         choice = {"board": budget, "target_cycles": target_cycles, "estimate": est.as_dict(), "res_type": res_type,
                   "allowed": {k: round(v, 1) for k, v in allowed.items()}}
     if res_type != "auto":
         unfolded = unfolded.with_int_res_type(res_type)
     ignored: list[str] = []
-    folding = choose_folding(unfolded, folding_file, target_cycles, ignored, later_layers)
+    # --budget's folding as it was estimated (its memory styles included), else the file's or the target's.
+    folding = budget_folding or choose_folding(unfolded, folding_file, target_cycles, ignored, later_layers)
     accel = unfolded.with_folding(folding)  # validates stream compatibility, resolves "auto" memory styles
     names = [l.name for l in accel.layers]
     model = set_finn_folding(model, {n: (f[0], f[1]) for n, f in zip(names, accel.folding)})

@@ -21,7 +21,8 @@ from sbn_hw.compile.folding import bram18_count, resolve_ram_style, rom_lut_esti
 POPCOUNT_GROUP_LUTS = 9
 POPCOUNT_TREE_LUTS = 4
 # Integer lanes: each product w ? x : -x and each adder of the tree costs about a LUT per bit
-# (784x256 int8 at 8x49: 8,318 LUTs measured, 8,436 modelled).
+# (the plain adder tree, which layers without shared sums keep; 784x256 int8 at 8x49 built with it:
+# 8,318 LUTs measured, 8,436 modelled).
 # Accumulator, compare and the row's control per output lane: a base and a part per accumulator
 # bit (8x32 .. 1x256 xnor layers: 25..30 LUTs per PE at 10 bits).
 PE_LUTS = 12
@@ -32,9 +33,16 @@ MVAU_CONTROL_LUTS = 25  # counters, credit count, output queue
 # chains of 8: 956 logic LUTs measured, 926 modelled; with memories 1,235 measured, 1,597 modelled:
 # ram() counts the 16-word input buffer as RAM64M, Yosys packs it in RAM32M, about 250 fewer).
 DSP_PAIR_LUTS = 1.3
+# Shared group sums (rtl/sbn_mvau.v INT_SHARED, thresholded integer layers in LUTs with PE >= 2): per
+# group of three lanes and bit of its sum, about 5 LUTs for the four shared sums and 1.7 per PE for
+# the 4:1 mux and the first adder level, plus the tree over the groups (784x256 int8 at 4x49, 8x49,
+# 32x49, logic and memory: 3,289 / 5,447 / 18,144 LUTs measured, 3,580 / 5,763 / 18,594 modelled).
+SHARED_SUM_LUTS_PER_BIT = 5
+SHARED_LEAF_LUTS_PER_BIT = 1.7
 LUTRAM_BITS_PER_LUT = 64 * 3 / 4  # RAM64M: 3 bits x 64 words in 4 LUTs (the FIFOs, input buffers)
 LUTRAM_MAX_DEPTH = 64  # deeper stream buffers become block RAM (what Yosys chose in the CNV builds)
-SHALLOW_ROM_LUTS_PER_BIT = 0.75  # a ROM of 2..64 words as logic: at most one LUT6 per bit, shared or constant ones fewer
+SHALLOW_ROM_LUTS_PER_BIT = 0.75  # a ROM of 2..32 words as logic: at most one LUT5 per bit, shared or constant ones fewer
+ROM64_LUTS_PER_BIT = 1.0  # 33..64 words: one LUT6 per bit (Yosys, 64 x 3,264 random bits: 3,264 LUT6)
 
 
 @dataclass(frozen=True)
@@ -71,7 +79,8 @@ def rom(style: str, depth: int, width: int) -> Estimate:
     if depth <= 1:
         return Estimate()
     if depth <= 64:
-        return Estimate(lut=SHALLOW_ROM_LUTS_PER_BIT * min(width, 2 ** depth))
+        per_bit = SHALLOW_ROM_LUTS_PER_BIT if depth <= 32 else ROM64_LUTS_PER_BIT
+        return Estimate(lut=per_bit * min(width, 2 ** depth))
     return Estimate(lut=rom_lut_estimate(depth, width))
 
 
@@ -98,12 +107,24 @@ def dsp_dot(l) -> Estimate:
     return Estimate(lut=l.pe * (tree + DSP_PAIR_LUTS * pairs), dsp=l.dsp_count)
 
 
+def shared_sums(l) -> float:
+    """LUTs of an integer MVAU's lanes summed through shared group sums (INT_SHARED): the sums once,
+    then per PE a 4:1 mux per bit of each group and a tree over the groups."""
+    groups, width = -(-l.simd // 3), l.in_bits + 2
+    tree = (groups - 1) * (width + (groups - 1).bit_length() / 2)
+    return SHARED_SUM_LUTS_PER_BIT * groups * width + l.pe * (SHARED_LEAF_LUTS_PER_BIT * groups * width + tree)
+
+
 def mvau(l) -> Estimate:
+    from sbn_hw.rtlgen.generate import uses_shared_sums
+
     acc_w = l.acc_bits + 1
     dsp = Estimate()
     if l.mode == "int" and l.res_type == "dsp":
         dsp = dsp_dot(l)
         arith = 0.0
+    elif uses_shared_sums(l):
+        arith = shared_sums(l)
     elif l.mode == "int":
         width = l.in_bits + 1  # a product, sign included
         tree = (l.simd - 1) * (width + (l.simd - 1).bit_length() / 2)  # adders widen by a bit a level

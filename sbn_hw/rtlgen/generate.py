@@ -10,7 +10,8 @@ from pathlib import Path
 import numpy as np
 
 from sbn_hw import SbnHwError
-from sbn_hw.compile.accel import Accelerator, LabSpec, Layer, LayerSpec, PoolSpec, ThresholdSpec, WindowSpec
+from sbn_hw.compile.accel import (Accelerator, LabSpec, Layer, LayerSpec, PoolSpec, ThresholdSpec, WindowSpec,
+                                  bits_for_range)
 from sbn_hw.paths import resource_dir
 
 RTL_LIBRARY = resource_dir("rtl")
@@ -41,11 +42,76 @@ def weight_words(layer: LayerSpec) -> list[str]:
 
 def threshold_words(layer: LayerSpec) -> list[str]:
     """Word nf holds, per PE p, {le, T} at bits [p*(TH_BITS+1) +: TH_BITS+1]."""
-    tb = layer.th_bits
-    t = (layer.thresholds.astype(np.int64) & ((1 << tb) - 1)).astype(np.uint64)
+    return _threshold_entry_words(layer, layer.thresholds, layer.th_bits)
+
+
+def _threshold_entry_words(layer: LayerSpec, thresholds: np.ndarray, tb: int) -> list[str]:
+    t = (thresholds.astype(np.int64) & ((1 << tb) - 1)).astype(np.uint64)
     bits = (t[:, None] >> np.arange(tb, dtype=np.uint64)) & np.uint64(1)
     entry = np.concatenate([bits.astype(np.uint8), layer.threshold_le.astype(np.uint8)[:, None]], axis=1)
     return _hex_words(entry.reshape(layer.nf, layer.pe * (tb + 1)))
+
+
+# An integer layer in LUTs with thresholds sums its lanes in groups of three through partial sums
+# that all its PEs share (rtl/sbn_mvau.v, INT_SHARED): about 11 LUTs per lane instead of 21 once
+# the shared sums are spread over a few PEs (Yosys, 784x256 int8; benchmarks/mvau.py). With one PE
+# nothing is shared and the plain adder tree is smaller.
+SHARED_SUMS_MIN_PE = 2
+
+
+def uses_shared_sums(layer: LayerSpec) -> bool:
+    """Whether the RTL builds this MVAU with shared group sums (INT_SHARED)."""
+    return (layer.mode == "int" and layer.res_type == "lut" and layer.has_thresholds
+            and layer.pe >= SHARED_SUMS_MIN_PE)
+
+
+def shared_sum_codes(layer: LayerSpec) -> np.ndarray:
+    """(MH, SF, G, 3) uint8: per output, beat and group of three lanes, the code sbn_mvau's
+    INT_SHARED form selects with: m0 = (w1 != w0), m1 = (w2 != w0), neg = (w0 == 0); the group's
+    product is then (-1)^neg * (x0 + (-1)^m0 x1 + (-1)^m1 x2). Lanes padded past SIMD carry x = 0."""
+    groups = -(-layer.simd // 3)
+    w = layer.weights.reshape(layer.mh, layer.sf, layer.simd).astype(np.uint8)
+    pad = np.ones((layer.mh, layer.sf, 3 * groups - layer.simd), dtype=np.uint8)
+    w = np.concatenate([w, pad], axis=2).reshape(layer.mh, layer.sf, groups, 3)
+    w0, w1, w2 = w[..., 0], w[..., 1], w[..., 2]
+    return np.stack([w1 != w0, w2 != w0, w0 == 0], axis=-1).astype(np.uint8)
+
+
+def rtl_weight_words(layer: LayerSpec) -> list[str]:
+    """sbn_mvau's WEIGHT_FILE: the weight bits (weight_words), or with shared sums word nf*SF+sf
+    holding, per PE p and group g, the code {neg, m1, m0} at bits [(p*G + g)*3 +: 3]."""
+    if not uses_shared_sums(layer):
+        return weight_words(layer)
+    codes = shared_sum_codes(layer)
+    width = codes.shape[2] * 3
+    c = codes.reshape(layer.nf, layer.pe, layer.sf, width)
+    return _hex_words(c.transpose(0, 2, 1, 3).reshape(layer.nf * layer.sf, layer.pe * width))
+
+
+def shared_sum_offsets(layer: LayerSpec) -> np.ndarray:
+    """(MH,) int64: how far sbn_mvau's INT_SHARED accumulator lies below the layer's, the same for
+    every input: one per negated group (its ones' complement), and for unsigned inputs, which enter
+    centred as x - 2^(B-1), 2^(B-1) * sum(w) over the row (w = +-1)."""
+    offset = shared_sum_codes(layer)[..., 2].sum(axis=(1, 2)).astype(np.int64)
+    if not layer.in_signed:
+        offset += (1 << (layer.in_bits - 1)) * (2 * layer.weights.astype(np.int64) - 1).sum(axis=1)
+    return offset
+
+
+def rtl_thresholds(layer: LayerSpec) -> tuple[np.ndarray, int]:
+    """(thresholds, TH_BITS) as sbn_mvau compares them. With shared sums the accumulator lies below
+    the layer's by a constant per row (shared_sum_offsets), so each threshold moves down by it:
+    acc >= T <=> acc - n >= T - n (and <=)."""
+    t = layer.thresholds.astype(np.int64)
+    if not uses_shared_sums(layer):
+        return t, layer.th_bits
+    t = t - shared_sum_offsets(layer)
+    return t, max(layer.th_bits, bits_for_range(min(int(t.min()), -1), max(int(t.max()), 0))[0])
+
+
+def rtl_threshold_words(layer: LayerSpec) -> list[str]:
+    """sbn_mvau's THRESH_FILE (threshold_words, with rtl_thresholds' shift for shared sums)."""
+    return _threshold_entry_words(layer, *rtl_thresholds(layer))
 
 
 def input_threshold_words(layer: ThresholdSpec) -> list[str]:
@@ -133,7 +199,8 @@ def pipeline_params(layer: LayerSpec, levels_per_stage: int = PIPELINE_LEVELS_PE
     if levels_per_stage < 0:
         raise SbnHwError(f"adder-tree levels per pipeline stage must be >= 0, got {levels_per_stage}")
     on = int(levels_per_stage > 0)
-    prod_reg = on and layer.mode == "int" and layer.res_type == "lut"  # the DSP chains register their products
+    # The DSP chains register their products; in LUTs the products (or the shared group sums) get a stage.
+    prod_reg = on and layer.mode == "int" and layer.res_type == "lut"
     return {"READ_REG": on, "PROD_REG": int(prod_reg), "TREE_LEVELS": levels_per_stage, "CMP_REG": on}
 
 
@@ -159,9 +226,10 @@ def pipeline_latency(layer: LayerSpec, params: dict[str, int]) -> int:
     k = params["TREE_LEVELS"]
     if layer.mode == "int" and params.get("INT_DSP", 0):  # DSP chains, then a tree over them
         return 2 + params["READ_REG"] + dsp_dot_latency(layer.simd, params["DSP_CHAIN"], k) + params["CMP_REG"]
-    if layer.mode == "int":  # sbn_adder_tree over SIMD leaves
-        log_simd = max(0, int(layer.simd - 1).bit_length())
-        tree = 0 if k == 0 or log_simd == 0 else -(-log_simd // k)
+    if layer.mode == "int":  # sbn_adder_tree over SIMD leaves, or over the groups of three with INT_SHARED
+        leaves = -(-layer.simd // 3) if params.get("INT_SHARED", 0) else layer.simd
+        log_leaves = max(0, int(leaves - 1).bit_length())
+        tree = 0 if k == 0 or log_leaves == 0 else -(-log_leaves // k)
     else:  # sbn_popcount: its 18-lane group sums registered, then a tree over the groups
         log_groups = max(0, int(-(-layer.simd // 18) - 1).bit_length())
         tree = 0 if k == 0 else 1 + -(-log_groups // k)
@@ -182,13 +250,14 @@ def layer_params(layer: LayerSpec, weight_file: str, thresh_file: str,
         "IN_SIGNED": int(layer.in_signed),
         "ACC_BITS": layer.acc_bits,
         "HAS_THRESH": int(layer.has_thresholds),
-        "TH_BITS": layer.th_bits,
+        "TH_BITS": rtl_thresholds(layer)[1] if layer.has_thresholds else layer.th_bits,
         "WEIGHT_FILE": f'"{weight_file}"',
         "THRESH_FILE": f'"{thresh_file}"',
         "WEIGHT_RAM_STYLE": f'"{layer.ram_style}"',
         "THRESH_RAM_STYLE": f'"{layer.ram_style_thresholds}"',
         **pipeline_params(layer, levels_per_stage),
         **({"INT_DSP": 1, "DSP_CHAIN": DSP_CHAIN} if layer.res_type == "dsp" else {}),
+        **({"INT_SHARED": 1} if uses_shared_sums(layer) else {}),
     }
 
 
@@ -311,8 +380,8 @@ def generate_rtl(accel: Accelerator, out_dir: Path, levels_per_stage: int = PIPE
             params.append(threshold_unit_params(l, tf.name))
             continue
         wf, tf = out_dir / f"layer{i}_weights.mem", out_dir / f"layer{i}_thresh.mem"
-        _write_lines(wf, weight_words(l))
-        _write_lines(tf, threshold_words(l) if l.has_thresholds else ["0"])
+        _write_lines(wf, rtl_weight_words(l))
+        _write_lines(tf, rtl_threshold_words(l) if l.has_thresholds else ["0"])
         # Relative names: simulators and Yosys (sandboxed to its working directory) run in out_dir.
         params.append(layer_params(l, wf.name, tf.name, levels_per_stage))
     sources = []

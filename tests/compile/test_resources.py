@@ -9,7 +9,7 @@ import pytest
 from sbn_hw import SbnHwError
 from sbn_hw.compile.accel import Accelerator, LayerSpec
 from sbn_hw.compile.pipeline import (BUDGET_SHARE, budget_of_board, candidate_targets, check_folding_source,
-                                     choose_folding, fold_for_budget)
+                                     choose_folding, fold_for_budget, weights_in_block_ram)
 from sbn_hw.compile.resources import Estimate, accelerator_estimate, popcount_luts, ram, rom
 
 
@@ -77,15 +77,33 @@ def test_dsp_first_layer_counts_dsps_and_saves_luts():
     assert [l.res_type for l in accel.with_int_res_type("dsp").layers] == ["dsp", "lut", "lut", "lut"]
 
 
+def test_budget_out_of_luts_puts_deep_weight_memories_in_block_ram():
+    """At 64 cycles per frame the SFC's weight memories are 64 words deep, which "auto" leaves to
+    LUTs; a budget with too few LUTs for that but block RAM to spare gets them in block RAM."""
+    accel = sfc_like(np.random.default_rng(0))
+    auto = choose_folding(accel, None, 64)
+    moved = weights_in_block_ram(accel, auto)
+    assert [f[2] for f in auto] == ["auto"] * 4
+    depths = [l.weight_memory_shape[0] for l in accel.with_folding(auto).layers]
+    assert [f[2] for f in moved] == ["block" if d > 32 else "auto" for d in depths] and "block" in [f[2] for f in moved]
+    luts, blocks = (accelerator_estimate(accel.with_folding(f))[0] for f in (auto, moved))
+    assert blocks.lut < luts.lut and blocks.bram36 > luts.bram36
+    budget = {"lut": (luts.lut + blocks.lut) / 2, "bram36": 140, "dsp": 0}
+    target, folding, est, _ = fold_for_budget(accel, budget)
+    assert (target, folding, est) == (64, moved, blocks)
+    # Without the block RAM to hold them, a slower folding.
+    assert fold_for_budget(accel, {**budget, "bram36": blocks.bram36 - 1})[0] > 64
+
+
 def test_budget_with_dsps_puts_the_first_layer_on_them():
     accel = sfc_like(np.random.default_rng(0))
-    no_dsp = fold_for_budget(accel, {"lut": 8000, "bram36": 100, "dsp": 0})
-    target, folding, est, res_type = fold_for_budget(accel, {"lut": 8000, "bram36": 100, "dsp": 220})
+    no_dsp = fold_for_budget(accel, {"lut": 5000, "bram36": 100, "dsp": 0})
+    target, folding, est, res_type = fold_for_budget(accel, {"lut": 5000, "bram36": 100, "dsp": 220})
     assert res_type == "dsp" and 0 < est.dsp <= 220
     assert target < no_dsp[0]  # the LUTs the first layer no longer takes buy a faster folding
     assert est == accelerator_estimate(accel.with_int_res_type("dsp").with_folding(folding))[0]
     # Asked for LUTs only, the budget keeps them.
-    assert fold_for_budget(accel, {"lut": 8000, "bram36": 100, "dsp": 220}, "lut")[3] == "lut"
+    assert fold_for_budget(accel, {"lut": 5000, "bram36": 100, "dsp": 220}, "lut")[3] == "lut"
 
 
 def test_a_budget_nothing_fits_names_what_is_short():
@@ -144,6 +162,7 @@ def test_compile_with_a_budget_puts_the_int8_layer_on_dsps(tmp_path):
     first = res.accel.layers[0]
     assert first.mode == "int" and first.res_type == "dsp" and res.folding_config[first.name]["resType"] == "dsp"
     assert all(l.res_type == "lut" for l in res.accel.layers[1:])
+    assert accelerator_estimate(res.accel)[0].as_dict() == res.budget_choice["estimate"]  # built as estimated
     kept = compile_qonnx(onnx, "UINT8", 1 / 255, budget=str(tmp_path / "small-z7.json"), res_type="lut")
     assert kept.budget_choice["res_type"] == "lut" and kept.accel.layers[0].res_type == "lut"
     assert kept.accel.cycles_per_frame > res.accel.cycles_per_frame  # LUTs only: a slower folding fits

@@ -1,6 +1,7 @@
 """Sweep rtl/sbn_mvau.v over modes, widths and folding under Verilator, backpressure on."""
 
 import json
+from dataclasses import replace
 import zlib
 
 import numpy as np
@@ -9,7 +10,8 @@ import pytest
 from sbn_hw import SbnHwError
 from sbn_hw.compile.accel import LayerSpec
 from sbn_hw.golden import run_layer
-from sbn_hw.rtlgen import layer_params, threshold_words, weight_words
+from sbn_hw.rtlgen import layer_params
+from sbn_hw.rtlgen.generate import rtl_threshold_words, rtl_weight_words
 from sbn_hw.verify.runner import SIM_DIR, build_key, run_cocotb
 from sbn_hw.rtlgen.generate import RTL_LIBRARY
 
@@ -27,6 +29,14 @@ SWEEP = [
     # SIMD past sbn_popcount's 18-lane group: several groups and their adder tree, a partial group
     ("xnor", 80, 8, 2, 40, 0, 1, True),
     ("and_act", 74, 4, 1, 74, 0, 1, True),  # NF = 1: every row streams, no input buffer
+    # Thresholded integer layers with PE >= 2 use the shared group sums (INT_SHARED): signed and
+    # unsigned inputs, whole groups, a last group of one lane, SIMD = 1 (two padded lanes), SF = NF = 1;
+    # with one PE the plain adder tree.
+    ("int", 98, 12, 3, 49, -128, 127, True),
+    ("int", 18, 12, 2, 9, 0, 255, True),
+    ("int", 6, 8, 4, 1, 0, 15, True),
+    ("int", 12, 6, 6, 12, -2, 1, True),
+    ("int", 10, 4, 1, 5, 0, 255, True),
 ]
 # (case, WEIGHT_RAM_STYLE, THRESH_RAM_STYLE): every sbn_mvau_rom branch behaves the same. The SWEEP
 # above runs the styles "auto" resolves to (logic for its small memories).
@@ -52,6 +62,8 @@ PIPELINE_SWEEP = [
     (("and_w", 18, 9, 3, 6, 0, 1, True), 1, 0, 3, 1),
     (("xnor", 16, 8, 2, 16, 0, 1, True), 1, 0, 1, 1),  # SF = 1
     (("int", 4, 6, 6, 4, 0, 15, False), 0, 1, 1, 0),  # SF = 1, NF = 1
+    (("int", 98, 12, 3, 49, -128, 127, True), 0, 0, 0, 0),  # shared sums, unpipelined
+    (("int", 98, 12, 3, 49, -128, 127, True), 1, 1, 1, 1),  # shared sums, a register per tree level
     (("and_w", 80, 4, 2, 80, 0, 1, True), 1, 0, 1, 1),  # five popcount groups, a register per tree level
     (("xnor", 80, 8, 2, 40, 0, 1, False), 0, 0, 0, 0),
 ]
@@ -81,6 +93,15 @@ def random_layer(mode, mw, mh, pe, simd, lo, hi, thresholds, rng) -> LayerSpec:
     return LayerSpec("dut", mw, mh, pe, simd, mode, lo, hi, w, t.astype(np.int64), le)
 
 
+def thresholds_at_the_sums(layer: LayerSpec, x: np.ndarray, rng) -> np.ndarray:
+    """An integer layer's thresholds at (or one off) the accumulator of one of the frames, so that an
+    accumulator off by one anywhere flips output bits; the first and last keep the clamp ends."""
+    acc = x.astype(np.int64) @ (2 * layer.weights.astype(np.int64) - 1).T  # (frames, MH)
+    t = acc[rng.integers(0, len(x), layer.mh), np.arange(layer.mh)] + rng.integers(-1, 2, layer.mh)
+    t[0], t[-1] = layer.thresholds[0], layer.thresholds[-1]
+    return t
+
+
 def case_seed(case) -> int:
     return zlib.crc32(repr(case).encode())
 
@@ -107,13 +128,12 @@ def test_sbn_mvau_dsp(case, chain, levels, tmp_path_factory):
     from sbn_hw.rtlgen.generate import pipeline_params
 
     layer = random_layer(*case, np.random.default_rng(0))
-    check_mvau(case, tmp_path_factory, {**pipeline_params(layer, levels), "INT_DSP": 1, "DSP_CHAIN": chain})
+    check_mvau(case, tmp_path_factory, {**pipeline_params(layer, levels), "INT_DSP": 1, "DSP_CHAIN": chain}, res_type="dsp")
 
 
 def test_dsp_layers_build_with_dsp_chains():
     """resType "dsp" sets sbn_mvau's INT_DSP; the latency follows its chains and tree; other modes
     and wider inputs are refused with the fix named."""
-    from dataclasses import replace
 
     from sbn_hw.rtlgen.generate import DSP_CHAIN, pipeline_latency
 
@@ -156,16 +176,18 @@ def test_generator_pipelines_every_layer():
         pipeline_params(layer, -1)
 
 
-def check_mvau(case, tmp_path_factory, style_params: dict | None = None):
+def check_mvau(case, tmp_path_factory, style_params: dict | None = None, res_type: str = "lut"):
     # A seed from the case's text (not Python's per-process hash()), so a failure reproduces.
     seed = case_seed(case)
     rng = np.random.default_rng(seed)
-    layer = random_layer(*case, rng)
+    layer = replace(random_layer(*case, rng), res_type=res_type)
     x = rng.integers(layer.in_min, layer.in_max + 1, (12, layer.mw))
+    if layer.mode == "int" and layer.has_thresholds:
+        layer = replace(layer, thresholds=thresholds_at_the_sums(layer, x, rng))
     y = run_layer(layer, x)
     d = tmp_path_factory.mktemp("mvau")
-    (d / "w.mem").write_text("\n".join(weight_words(layer)) + "\n")
-    (d / "t.mem").write_text("\n".join(threshold_words(layer) if layer.has_thresholds else ["0"]) + "\n")
+    (d / "w.mem").write_text("\n".join(rtl_weight_words(layer)) + "\n")
+    (d / "t.mem").write_text("\n".join(rtl_threshold_words(layer) if layer.has_thresholds else ["0"]) + "\n")
     meta = dict(simd=layer.simd, pe=layer.pe, sf=layer.sf, nf=layer.nf, in_bits=layer.in_bits,
                 out_bits=layer.out_bits, out_signed=bool(not layer.has_thresholds and layer.acc_signed), seed=seed)
     np.savez(d / "data.npz", meta=np.array(json.dumps(meta)), x=x, y=y)
@@ -189,3 +211,49 @@ def test_case_seeds_do_not_depend_on_the_process():
     runs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
             for _ in range(2)}
     assert runs == {str(case_seed(SWEEP[0]))}
+
+
+@pytest.mark.parametrize("simd,lo,hi", [(1, 0, 15), (9, 0, 255), (49, -128, 127), (5, -2, 1)])
+def test_shared_sum_codes_reproduce_the_layer(simd, lo, hi):
+    """A numpy model of sbn_mvau's INT_SHARED arithmetic on the generator's codes and shifted
+    thresholds: lanes centred if unsigned, every group's selected sum, ones' complement where
+    negated, add up to the accumulator less the row's offset, and every output bit equals the
+    golden model's."""
+    from sbn_hw.rtlgen.generate import rtl_thresholds, shared_sum_codes, shared_sum_offsets, uses_shared_sums
+
+    rng = np.random.default_rng(simd)
+    mw, pe = simd * 4, 3
+    layer = random_layer("int", mw, 6, pe, simd, lo, hi, True, rng)
+    x = rng.integers(lo, hi + 1, (20, mw))
+    layer = replace(layer, thresholds=thresholds_at_the_sums(layer, x, rng))
+    assert uses_shared_sums(layer)
+    codes = shared_sum_codes(layer).astype(np.int64)  # (MH, SF, G, 3)
+    groups = codes.shape[2]
+    centre = 0 if lo < 0 else 1 << (layer.in_bits - 1)
+    xg = (x.astype(np.int64) - centre).reshape(len(x), layer.sf, simd)
+    xg = np.concatenate([xg, np.zeros((len(x), layer.sf, 3 * groups - simd), np.int64)], axis=2)
+    xg = xg.reshape(len(x), 1, layer.sf, groups, 3)
+    m0, m1, neg = codes[..., 0], codes[..., 1], codes[..., 2]
+    v = xg[..., 0] + (1 - 2 * m0) * xg[..., 1] + (1 - 2 * m1) * xg[..., 2]  # (frames, MH, SF, G)
+    acc_rtl = np.where(neg == 1, -v - 1, v).sum(axis=(2, 3))
+    acc = x.astype(np.int64) @ (2 * layer.weights.astype(np.int64) - 1).T
+    np.testing.assert_array_equal(acc_rtl, acc - shared_sum_offsets(layer))
+    t, th_bits = rtl_thresholds(layer)
+    assert -(1 << (th_bits - 1)) <= t.min() and t.max() < (1 << (th_bits - 1))  # fits TH_BITS
+    rtl_bits = np.where(layer.threshold_le, acc_rtl <= t, acc_rtl >= t)
+    np.testing.assert_array_equal(rtl_bits, run_layer(layer, x))
+
+
+def test_shared_sums_are_chosen_for_thresholded_integer_layers_in_luts_with_several_pes():
+    from sbn_hw.rtlgen.generate import pipeline_latency, uses_shared_sums
+
+    rng = np.random.default_rng(0)
+    layer = random_layer("int", 98, 6, 3, 49, -128, 127, True, rng)
+    p = layer_params(layer, "w.mem", "t.mem")
+    assert p["INT_SHARED"] == 1 and p["PROD_REG"] == 1
+    assert pipeline_latency(layer, p) == 2 + 1 + 1 + 3 + 1  # 17 group leaves: 5 levels, a register every 2
+    for other in (replace(layer, pe=1), replace(layer, res_type="dsp"),
+                  random_layer("int", 98, 6, 3, 49, -128, 127, False, rng),
+                  random_layer("xnor", 98, 6, 3, 49, 0, 1, True, rng)):
+        assert not uses_shared_sums(other)
+        assert "INT_SHARED" not in layer_params(other, "w.mem", "t.mem")
