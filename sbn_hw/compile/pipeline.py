@@ -115,7 +115,7 @@ def weights_in_block_ram(accel: Accelerator, folding: list) -> list:
     """The folding with every MVAU weight memory deeper than LOGIC_MAX_DEPTH words that "auto" left
     to LUTs put in block RAM: "auto" weighs LUTs against block RAM at a fixed rate, which a design
     out of LUTs with block RAM to spare should not pay (mnist5k SFC at 64 cycles per frame: its
-    first layer's 64 x 3,136-bit weights, about 7,500 LUTs in Yosys, become 45.5 BRAM36)."""
+    first layer's 64 x 3,264-bit weight codes, about 8,000 LUTs in Yosys, become 45.5 BRAM36)."""
     out = list(folding)
     for i, (l, f) in enumerate(zip(accel.layers, folding)):
         if l.kind != "mvau" or f[2] != "auto":

@@ -34,10 +34,17 @@ def _hex_words(bit_rows: np.ndarray) -> list[str]:
     return [int.from_bytes(row.tobytes(), "little").__format__(f"0{digits}x") for row in packed]
 
 
+def _beat_words(layer: LayerSpec, per_beat: np.ndarray) -> list[str]:
+    """(MH, SF, K) bits per output row and input beat -> one word per cycle: word nf*SF+sf holds
+    row nf*PE+p's K bits of beat sf at bits [p*K +: K]."""
+    k = per_beat.shape[2]
+    w = per_beat.reshape(layer.nf, layer.pe, layer.sf, k)
+    return _hex_words(w.transpose(0, 2, 1, 3).reshape(layer.nf * layer.sf, layer.pe * k))
+
+
 def weight_words(layer: LayerSpec) -> list[str]:
     """Word nf*SF+sf holds bit (p*SIMD+s) = weight[nf*PE+p][sf*SIMD+s]."""
-    w = layer.weights.reshape(layer.nf, layer.pe, layer.sf, layer.simd)
-    return _hex_words(w.transpose(0, 2, 1, 3).reshape(layer.nf * layer.sf, layer.pe * layer.simd))
+    return _beat_words(layer, layer.weights.reshape(layer.mh, layer.sf, layer.simd))
 
 
 def threshold_words(layer: LayerSpec) -> list[str]:
@@ -83,9 +90,7 @@ def rtl_weight_words(layer: LayerSpec) -> list[str]:
     if not uses_shared_sums(layer):
         return weight_words(layer)
     codes = shared_sum_codes(layer)
-    width = codes.shape[2] * 3
-    c = codes.reshape(layer.nf, layer.pe, layer.sf, width)
-    return _hex_words(c.transpose(0, 2, 1, 3).reshape(layer.nf * layer.sf, layer.pe * width))
+    return _beat_words(layer, codes.reshape(layer.mh, layer.sf, -1))
 
 
 def shared_sum_offsets(layer: LayerSpec) -> np.ndarray:
