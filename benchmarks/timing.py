@@ -5,9 +5,12 @@ Verilator simulation of every test frame of the same RTL (random stalls on both 
     python benchmarks/timing.py                               # digits and mnist5k (built if missing)
     python benchmarks/timing.py --dataset digits --out build/timing
     python benchmarks/timing.py --dataset digits --levels 0 --levels 2   # unpipelined vs pipelined
+    python benchmarks/timing.py --target-cycles 512 --target-cycles 128  # a sweep of foldings
 
 --out DIR holds one build per dataset (DIR/<dataset>); a build whose compile stage has finished is
 reused, otherwise it is trained, exported and compiled with `sbn-hw` defaults (seed 0).
+--target-cycles N (repeatable) refolds that model for N cycles per frame in DIR/<dataset>-c<N>
+(the same training and export, compiled with `sbn-hw compile --target-cycles N`).
 --levels sets the adder-tree levels per pipeline register (0: the unpipelined MVAU; default: the
 generator's choice, sbn_hw.rtlgen.generate.PIPELINE_LEVELS_PER_STAGE).
 """
@@ -17,6 +20,7 @@ from __future__ import annotations
 import argparse
 import functools
 import json
+import shutil
 import subprocess
 import sys
 import time
@@ -42,6 +46,21 @@ def ensure_compiled(dataset: str, out: Path) -> None:
         subprocess.run([sys.executable, "-m", "sbn_hw.cli", *stage, "--out", str(out)], check=True)
 
 
+def ensure_folded(dataset: str, out: Path, cycles: int | None) -> Path:
+    """The build of `dataset` in OUT/<dataset> (default folding), or refolded for `cycles`."""
+    base = out / dataset
+    ensure_compiled(dataset, base)
+    if cycles is None:
+        return base
+    folded = out / f"{dataset}-c{cycles}"
+    if not BuildDir(folded).has("compile"):
+        for stage in ("train", "export"):
+            shutil.copytree(base / stage, folded / stage, dirs_exist_ok=True)
+        subprocess.run([sys.executable, "-m", "sbn_hw.cli", "compile", "--out", str(folded),
+                        "--target-cycles", str(cycles)], check=True)
+    return folded
+
+
 def simulate(accel: Accelerator, out: Path, levels: int, max_frames: int | None) -> dict:
     """Every test frame (or the first max_frames) through the RTL generated with `levels`."""
     x_hw, _, _, _ = own_flow_inputs(out)
@@ -62,15 +81,16 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=Path("build/timing"))
     ap.add_argument("--levels", type=int, action="append", help="adder-tree levels per pipeline stage (repeatable)")
     ap.add_argument("--target", type=float, default=CORE_TARGET_MHZ, help="nextpnr's clock target in MHz")
+    ap.add_argument("--target-cycles", type=int, action="append",
+                    help="refold for this many cycles per frame (repeatable; default: the build's own folding)")
     ap.add_argument("--max-frames", type=int, default=None, help="simulate only the first N test frames")
     ap.add_argument("--json", type=Path, default=None, help="also write the rows as JSON here")
     args = ap.parse_args()
     prov = provenance()
     board = load_board("ulx3s-85f")
     rows, records = [], []
-    for dataset in args.dataset or ["digits", "mnist5k"]:
-        out = args.out / dataset
-        ensure_compiled(dataset, out)
+    for dataset, cycles in [(d, c) for d in args.dataset or ["digits", "mnist5k"] for c in args.target_cycles or [None]]:
+        out = ensure_folded(dataset, args.out, cycles)
         accel = Accelerator.load(BuildDir(out).record("compile")["accelerator"])
         for levels in args.levels or [PIPELINE_LEVELS_PER_STAGE]:
             t0 = time.time()
@@ -79,20 +99,21 @@ def main() -> None:
             sim = simulate(accel, out, levels, args.max_frames)
             u = pnr["utilisation"]
             analytic = accel.cycles_per_frame
-            rec = {"dataset": dataset, "levels_per_stage": levels, "fmax_mhz": pnr["fmax_mhz"],
+            folding = " ".join(f"{l.pe}x{getattr(l, 'simd', l.pe)}" for l in accel.layers)
+            rec = {"dataset": dataset, "folding": folding, "levels_per_stage": levels, "fmax_mhz": pnr["fmax_mhz"],
                    "target_mhz": pnr["target_mhz"], "utilisation": u, "critical_path": pnr["critical_path"],
                    "cycles_analytic": analytic, **sim, "pnr_seconds": pnr["seconds"],
                    "seconds": round(time.time() - t0, 1)}
             records.append(rec)
             cp = pnr["critical_path"] or {}
-            rows.append([dataset, "-".join(str(l.mw) for l in accel.layers) + f"-{accel.layers[-1].mh}", levels,
+            rows.append([dataset, "-".join(str(l.mw) for l in accel.layers) + f"-{accel.layers[-1].mh}", folding, levels,
                          f"{pnr['fmax_mhz']:.1f}", f"{u.get('lut4', 0):,}", f"{u.get('ff', 0):,}", u.get("ebr", 0),
                          u.get("mult18", 0), f"{sim['cycles_measured']:.1f} / {analytic}",
                          f"{100 * (sim['cycles_measured'] / analytic - 1):+.2f}%", sim["frames"], sim["mismatches"],
                          f"{cp.get('from', '?')} -> {cp.get('to', '?')}", f"{pnr['seconds']:.0f}"])
     print(f"\nECP5-85F (LFE5U-85F-6BG381C, speed 6), accelerator alone (out of context), nextpnr target "
           f"{args.target:g} MHz")
-    print(table(rows, ["dataset", "layers", "tree levels/stage", "Fmax (MHz)", "LUT4", "FF", "EBR", "MULT18",
+    print(table(rows, ["dataset", "layers", "PE x SIMD per layer", "tree levels/stage", "Fmax (MHz)", "LUT4", "FF", "EBR", "MULT18",
                        "cycles/frame (measured / analytic)", "vs analytic", "frames simulated", "mismatches",
                        "critical path", "P&R s"]))
     tools = tool_versions()

@@ -18,7 +18,7 @@ module sbn_adder_tree #(
 );
     localparam LOG_N = $clog2(N);
     localparam N_P2  = 1 << LOG_N;
-    // Cycles from in_data to sum (sbn_mvau's TREE_LAT for MODE=0; sbn_popcount adds one to it).
+    // Cycles from in_data to sum (sbn_mvau's TREE_LAT for MODE=0; sbn_popcount adds two to it).
     localparam LATENCY = (STAGE_LEVELS == 0 || LOG_N == 0) ? 0 : (LOG_N + STAGE_LEVELS - 1) / STAGE_LEVELS;
     genvar gl, gi;
     generate

@@ -14,16 +14,20 @@
 // and is kept in a buffer for the MH/PE output rows; outputs leave as MH/PE beats of PE elements.
 //
 // Pipeline (stage k = k cycles after the beat was issued; no stage ever stalls):
-//   0            issue: counters; the stream's beat written to the input buffer
-//   1            the read addresses registered: every row, the first included, reads its input
+//   0            issue: counters; the stream's beat written to the input buffer (with READ_REG >= 1,
+//                registered here and written at stage 1: BUF_LAT)
+//   1+BUF_LAT    the read addresses registered: every row, the first included, reads its input
 //                from the buffer a cycle after it was written, so no stream/buffer select (SIMD
 //                LUTs) stands in front of the arithmetic
-//   2            read data of the synchronous reads of the weight memory and the input buffer
-//   3            (READ_REG=1) read data registered again: block RAM's slow clock-to-out gets a
-//                cycle of its own (the threshold read likewise)
+//   2+BUF_LAT    read data of the synchronous reads of the weight memory and the input buffer
+//   +READ_REG    read data registered again, READ_REG times: block RAM's slow clock-to-out gets a
+//                cycle of its own (the threshold read likewise); with READ_REG=2 the first of these
+//                registers drives only the second, so placement can put it beside the block RAM
+//                (ECP5: the EBR's 5.8 ns clock-to-out leaves under 1 ns of routing at 150 MHz)
 //   +1           (PROD_REG=1, MODE=0, INT_DSP=0) the integer products w ? x : -x registered (the
 //                negation is a carry chain of its own); with INT_SHARED=1 the groups' shared sums
 //                registered instead (the weight codes are read a cycle later to meet them)
+//   +1           (INT_SHARED=1 with PROD_REG=1) each PE's selected group sums registered
 //   ..ACC_POS    adder tree (MODE=0: sbn_adder_tree, registered every TREE_LEVELS levels and at its
 //                root; MODE=0 with INT_DSP=1: sbn_dsp_dot's DSP chains, their M and P registers,
 //                then its tree over the chains; bit modes: sbn_popcount, its 18-lane group sums
@@ -54,7 +58,7 @@ module sbn_mvau #(
     parameter THRESH_FILE = "",   // $readmemh: MH/PE words of PE*(TH_BITS+1) bits {le, T} (if HAS_THRESH)
     parameter WEIGHT_RAM_STYLE = "auto",  // weight memory: "auto" | "block" | "distributed" | "logic" (sbn_mvau_rom)
     parameter THRESH_RAM_STYLE = "auto",  // threshold memory: the same choices
-    parameter READ_REG    = 1,    // 1: register the memory reads a second time before the arithmetic; 0: no
+    parameter READ_REG    = 1,    // registers after the memory reads before the arithmetic: 0, 1, or 2 (block RAM)
     parameter PROD_REG    = 1,    // 1: register the integer products before the adder tree (MODE=0, INT_DSP=0 only)
     parameter INT_DSP     = 0,    // MODE=0 only: 1 sums the products in DSP48 chains (sbn_dsp_dot), 0 in LUTs
     parameter INT_SHARED  = 0,    // MODE=0, INT_DSP=0, HAS_THRESH=1 only: 1 sums the lanes in groups of three
@@ -98,9 +102,11 @@ module sbn_mvau #(
     localparam LOG_LEAVES = INT_SHARED ? LOG_SH_G : LOG_SIMD;   // MODE=0 LUT trees: leaves are lanes or groups
     localparam TREE_LAT = MODE == 0
         ? (INT_DSP ? DSP_LAT : (TREE_LEVELS == 0 || LOG_LEAVES == 0) ? 0 : (LOG_LEAVES + TREE_LEVELS - 1) / TREE_LEVELS)
-        : ((TREE_LEVELS == 0) ? 0 : 1 + (LOG_GROUPS + TREE_LEVELS - 1) / TREE_LEVELS);
+        : ((TREE_LEVELS == 0) ? 0 : 2 + (LOG_GROUPS + TREE_LEVELS - 1) / TREE_LEVELS);
     localparam PROD_LAT = (MODE == 0 && PROD_REG && !INT_DSP) ? 1 : 0;
-    localparam ACC_POS  = 2 + READ_REG + PROD_LAT + TREE_LAT;  // the tree's sum meets the accumulator
+    localparam LEAF_LAT = (INT_SHARED && PROD_LAT) ? 1 : 0;       // INT_SHARED: the selected sums registered
+    localparam BUF_LAT  = READ_REG ? 1 : 0;               // the stream's beat written to the buffer a cycle late
+    localparam ACC_POS  = 2 + BUF_LAT + READ_REG + PROD_LAT + LEAF_LAT + TREE_LAT;  // the tree's sum meets the accumulator
     localparam CMP_POS  = ACC_POS + CMP_REG;             // the result is written to the output queue
     localparam QD       = 1 << $clog2(CMP_POS + 2);      // output queue depth (results in flight + 2)
     localparam QC_W     = $clog2(QD) + 1;                // credit counter: 0..QD
@@ -115,29 +121,47 @@ module sbn_mvau #(
     reg  [WA_W-1:0] waddr;
     reg  [QC_W-1:0] pending;                             // results issued and not yet taken from the queue
     wire            q_pop;
-    wire            from_stream = (nf == 0);             // first row reads the stream, later rows the buffer
-    wire            row_end     = (sf == SF - 1);        // this beat completes an output row
-    wire            room        = (pending != QD);       // a queue place is free for one more result
+    // Flags of the counters, registered (computed from their next values) so that s_axis_tready
+    // is one LUT from flip-flops: the register slice in front of the unit sits at its end.
+    reg             from_stream;                         // nf == 0: the first row reads the stream, later rows the buffer
+    reg             row_end;                             // sf == SF - 1: this beat completes an output row
+    reg             room;                                // pending != QD: a queue place is free for one more result
     wire            issue       = !rst && (from_stream ? s_axis_tvalid : 1'b1) && (room || !row_end);
     assign s_axis_tready = !rst && from_stream && (room || !row_end);
+    wire [SF_W-1:0] sf_next      = !issue ? sf : row_end ? {SF_W{1'b0}} : sf + 1'b1;
+    wire [NF_W-1:0] nf_next      = !(issue && row_end) ? nf : (nf == NF - 1) ? {NF_W{1'b0}} : nf + 1'b1;
+    wire [QC_W-1:0] pending_next = pending + {{QC_W-1{1'b0}}, issue && row_end} - {{QC_W-1{1'b0}}, q_pop};
 
-    always @(posedge clk) begin
-        if (issue && from_stream && NF > 1) ibuf[sf] <= s_axis_tdata;
-    end
+    // With BUF_LAT=1 the beat, its address and its write enable are registered first and written
+    // a cycle later: the enable then comes from one flip-flop, not from the handshake logic, to
+    // every LUT RAM of a wide buffer (784 int8 inputs: hundreds); the reads wait a cycle to match.
+    generate if (BUF_LAT) begin : g_buf_write_late
+        reg [SIMD*IN_BITS-1:0] wd_q;
+        reg [SF_W-1:0]         wa_q;
+        reg                    we_q;
+        always @(posedge clk) begin
+            wd_q <= s_axis_tdata;
+            wa_q <= sf;
+            we_q <= issue && from_stream && NF > 1;
+            if (we_q) ibuf[wa_q] <= wd_q;
+        end
+    end else begin : g_buf_write_now
+        always @(posedge clk) begin
+            if (issue && from_stream && NF > 1) ibuf[sf] <= s_axis_tdata;
+        end
+    end endgenerate
     always @(posedge clk) begin
         if (rst) begin
             sf <= 0; nf <= 0; waddr <= 0; pending <= 0;
+            from_stream <= 1'b1; row_end <= (SF == 1); room <= 1'b1;
         end else begin
-            if (issue) begin
-                if (row_end) begin
-                    sf <= 0;
-                    nf <= (nf == NF - 1) ? 0 : nf + 1'b1;
-                end else begin
-                    sf <= sf + 1'b1;
-                end
-                waddr <= (waddr == SF * NF - 1) ? 0 : waddr + 1'b1;
-            end
-            pending <= pending + {{QC_W-1{1'b0}}, issue && row_end} - {{QC_W-1{1'b0}}, q_pop};
+            sf      <= sf_next;
+            nf      <= nf_next;
+            pending <= pending_next;
+            if (issue) waddr <= (waddr == SF * NF - 1) ? 0 : waddr + 1'b1;
+            from_stream <= (nf_next == 0);
+            row_end     <= (sf_next == SF - 1);
+            room        <= (pending_next != QD);
         end
     end
 
@@ -160,24 +184,37 @@ module sbn_mvau #(
     end
 
     // ---- stage 1: the read addresses registered -------------------------------------------------
+    // (BUF_LAT=1: registered twice, so the first row reads its beat after the late write.)
     reg [SF_W-1:0] a_sf;
     reg [WA_W-1:0] a_waddr;
-    always @(posedge clk) begin
-        a_sf    <= sf;
-        a_waddr <= waddr;
-    end
+    generate if (BUF_LAT) begin : g_addr_late
+        reg [SF_W-1:0] sf_q;
+        reg [WA_W-1:0] waddr_q;
+        always @(posedge clk) begin
+            sf_q    <= sf;
+            waddr_q <= waddr;
+            a_sf    <= sf_q;
+            a_waddr <= waddr_q;
+        end
+    end else begin : g_addr_now
+        always @(posedge clk) begin
+            a_sf    <= sf;
+            a_waddr <= waddr;
+        end
+    end endgenerate
 
     // ---- stage 2: memory and buffer reads (read every cycle; p_valid says which count) --------
     wire [SIMD*IN_BITS-1:0] b_in;
     wire [PE*W_PE-1:0]      b_w;
     generate if (NF == 1) begin : g_stream_only
         // Every row is a first row: the stream's beat delayed to stage 2, no buffer.
-        reg [SIMD*IN_BITS-1:0] s_q, s_qq;
+        reg [SIMD*IN_BITS-1:0] s_q, s_qq, s_qqq;   // the beat at stages 1, 2 and 3
         always @(posedge clk) begin
-            s_q  <= s_axis_tdata;
-            s_qq <= s_q;
+            s_q   <= s_axis_tdata;
+            s_qq  <= s_q;
+            s_qqq <= s_qq;
         end
-        assign b_in = s_qq;
+        assign b_in = BUF_LAT ? s_qqq : s_qq;
     end else begin : g_buffer_read
         // Read-first: a word rewritten at this edge (the next vector's first beat) is read as it was.
         reg [SIMD*IN_BITS-1:0] r_buf;
@@ -197,18 +234,20 @@ module sbn_mvau #(
     sbn_mvau_rom #(.DEPTH(SF * NF), .WIDTH(PE * W_PE), .ADDR_W(WA_W), .FILE(WEIGHT_FILE), .STYLE(WEIGHT_RAM_STYLE))
         u_wmem (.clk(clk), .en(1'b1), .addr(w_addr), .data(b_w));
 
-    // ---- stage 3 (READ_REG): the reads registered again ---------------------------------------
+    // ---- READ_REG stages: the reads registered again --------------------------------------------
     wire [SIMD*IN_BITS-1:0] t_in;   // the tree's operands
     wire [PE*W_PE-1:0]      t_w;
     generate if (READ_REG) begin : g_read_reg
-        reg [SIMD*IN_BITS-1:0] r_in;
-        reg [PE*W_PE-1:0]      r_w;
+        reg [SIMD*IN_BITS-1:0] r_in, r_in2;
+        reg [PE*W_PE-1:0]      r_w, r_w2;
         always @(posedge clk) begin
-            r_in <= b_in;
-            r_w  <= b_w;
+            r_in  <= b_in;
+            r_w   <= b_w;
+            r_in2 <= r_in;
+            r_w2  <= r_w;
         end
-        assign t_in = r_in;
-        assign t_w  = r_w;
+        assign t_in = READ_REG >= 2 ? r_in2 : r_in;
+        assign t_w  = READ_REG >= 2 ? r_w2 : r_w;
     end else begin : g_no_read_reg
         assign t_in = b_in;
         assign t_w  = b_w;
@@ -301,9 +340,26 @@ module sbn_mvau #(
                     wire [2:0]        code = sh_w[(gp*SH_G + gi)*3 +: 3];     // {neg, m1, m0}
                     wire [4*SH_W-1:0] four = sh_sum[gi*4*SH_W +: 4*SH_W];     // the group's four sums
                     // An explicit 4:1 mux (a computed part-select becomes a shifter in synthesis).
-                    wire [SH_W-1:0]   v    = code[1] ? (code[0] ? four[3*SH_W +: SH_W] : four[2*SH_W +: SH_W])
+                    wire [SH_W-1:0]   sel  = code[1] ? (code[0] ? four[3*SH_W +: SH_W] : four[2*SH_W +: SH_W])
                                                      : (code[0] ? four[SH_W +: SH_W] : four[0 +: SH_W]);
-                    assign leaf[gi*SH_W +: SH_W] = v ^ {SH_W{code[2]}};       // neg: -v - 1
+                    wire [SH_W-1:0]   v;
+                    wire              neg;
+                    if (LEAF_LAT) begin : g_reg
+                        // The mux (a LUT level, and on 4-input LUTs two) gets a cycle of its own; the
+                        // negation stays after the register, where it folds into the tree's first adder.
+                        reg [SH_W-1:0] v_q;
+                        reg            neg_q;
+                        always @(posedge clk) begin
+                            v_q   <= sel;
+                            neg_q <= code[2];
+                        end
+                        assign v = v_q;
+                        assign neg = neg_q;
+                    end else begin : g_comb
+                        assign v = sel;
+                        assign neg = code[2];
+                    end
+                    assign leaf[gi*SH_W +: SH_W] = v ^ {SH_W{neg}};           // neg: -v - 1
                 end
                 sbn_adder_tree #(.N(SH_G), .IN_W(SH_W), .OUT_W(ACC_W), .SIGNED(1), .STAGE_LEVELS(TREE_LEVELS)) u_sum (
                     .clk(clk), .in_data(leaf), .sum(partial[gp*ACC_W +: ACC_W]));
@@ -333,8 +389,8 @@ module sbn_mvau #(
     endgenerate
 
     // ---- accumulate (ACC_POS) and compare (CMP_POS) ---------------------------------------------
-    // The threshold memory is read one stage before the compare (two with READ_REG, its read then
-    // registered again like the weights'), addressed by the row travelling with the beat (the
+    // The threshold memory is read one stage before the compare (1 + READ_REG with READ_REG, its
+    // read then registered again like the weights'), addressed by the row travelling with the beat (the
     // issue counter itself when that stage is the issue stage).
     localparam TH_POS = CMP_POS - 1 - READ_REG;          // stage that addresses the threshold memory
     wire [PE*TE_BITS-1:0] c_th;
@@ -349,9 +405,12 @@ module sbn_mvau #(
         sbn_mvau_rom #(.DEPTH(NF), .WIDTH(PE * TE_BITS), .ADDR_W(NF_W), .FILE(THRESH_FILE), .STYLE(THRESH_RAM_STYLE))
             u_tmem (.clk(clk), .en(1'b1), .addr(th_addr), .data(th_read));
         if (READ_REG) begin : g_th_reg
-            reg [PE*TE_BITS-1:0] th_q;
-            always @(posedge clk) th_q <= th_read;
-            assign c_th = th_q;
+            reg [PE*TE_BITS-1:0] th_q, th_q2;
+            always @(posedge clk) begin
+                th_q  <= th_read;
+                th_q2 <= th_q;
+            end
+            assign c_th = READ_REG >= 2 ? th_q2 : th_q;
         end else begin : g_th_now
             assign c_th = th_read;
         end

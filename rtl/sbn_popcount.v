@@ -7,9 +7,9 @@
 //      carry chain). About 22 LUTs for 18 lanes.
 //   C  the N/18 group sums added by sbn_adder_tree (carry-chain adders, 5-bit leaves).
 // A and B are sbn_lut6 tables (the LUT6 primitive in Xilinx builds: exactly one LUT each).
-// With STAGE_LEVELS = k > 0 the group sums are registered, then the tree every k levels and at its
-// root: the count of the operands presented at a clock edge appears LATENCY = 1 + ceil(log2(G) / k)
-// edges later, G = ceil(N / 18) (the last term 0 when G = 1); a new set may enter every cycle. With
+// With STAGE_LEVELS = k > 0 the triples' counts (stage A) and the group sums are registered, then
+// the tree every k levels and at its root: the count of the operands presented at a clock edge
+// appears LATENCY = 2 + ceil(log2(G) / k) edges later, G = ceil(N / 18) (the last term 0 when G = 1); a new set may enter every cycle. With
 // k = 0 everything is combinational and clk is unused.
 module sbn_popcount #(
     parameter N            = 18,  // lanes (>= 1)
@@ -50,7 +50,7 @@ module sbn_popcount #(
     // of the simulator's time on a CNN). tests/rtl/test_sbn_popcount.py proves an 18-lane group
     // of tables equal to its count (Yosys SAT) and runs the module sweep on both forms.
     localparam LOG_G   = $clog2(G);
-    localparam LATENCY = STAGE_LEVELS == 0 ? 0 : 1 + (LOG_G + STAGE_LEVELS - 1) / STAGE_LEVELS;
+    localparam LATENCY = STAGE_LEVELS == 0 ? 0 : 2 + (LOG_G + STAGE_LEVELS - 1) / STAGE_LEVELS;
     wire [N-1:0]  prod  = LANE_OP ? (x & w) : ~(x ^ w);
     wire [TW-1:0] now   = $countones(prod);
     generate if (LATENCY == 0) begin : g_now
@@ -88,11 +88,26 @@ module sbn_popcount #(
                     assign {hi[gt], lo[gt]} = 2'b00;     // a triple wholly past N
                 end
             end
+            // Pipelined: stage A registered. A LUT6 is one level on Xilinx but two or three (LUT4s
+            // and their muxes) on 4-input-LUT parts; A, B and the add in one cycle missed 150 MHz on ECP5.
+            wire [5:0] lo_b, hi_b;
+            if (STAGE_LEVELS > 0) begin : g_a_reg
+                reg [5:0] lo_q, hi_q;
+                always @(posedge clk) begin
+                    lo_q <= lo;
+                    hi_q <= hi;
+                end
+                assign lo_b = lo_q;
+                assign hi_b = hi_q;
+            end else begin : g_a_comb
+                assign lo_b = lo;
+                assign hi_b = hi;
+            end
             // Stage B: sum = count6(lo) + 2 * count6(hi).
             wire [2:0] u, v;
             for (gb = 0; gb < 3; gb = gb + 1) begin : g_count
-                sbn_lut6 #(.INIT(count_init(0, gb))) u_lo6 (.i(lo), .o(u[gb]));
-                sbn_lut6 #(.INIT(count_init(0, gb))) u_hi6 (.i(hi), .o(v[gb]));
+                sbn_lut6 #(.INIT(count_init(0, gb))) u_lo6 (.i(lo_b), .o(u[gb]));
+                sbn_lut6 #(.INIT(count_init(0, gb))) u_hi6 (.i(hi_b), .o(v[gb]));
             end
             assign group_sum[gg*SUM_W +: SUM_W] = {2'b00, u} + {1'b0, v, 1'b0};
         end

@@ -182,6 +182,11 @@ def fifo(words: int, width: int) -> Estimate:
     return Estimate(lut=width * -(-words // 64) * 64 / LUTRAM_BITS_PER_LUT + 12)
 
 
+def skid(width: int) -> Estimate:
+    """An axis_skid register slice: a 2:1 mux per bit in front of its main register."""
+    return Estimate(lut=width + 2)
+
+
 def layer_estimate(layer) -> Estimate:
     return ESTIMATORS[layer.kind](layer)
 
@@ -192,8 +197,10 @@ def accelerator_estimate(accel) -> tuple[Estimate, list[Estimate]]:
     from sbn_hw.rtlgen.generate import fifo_depth, fifo_words
 
     layers = [layer_estimate(l) for l in accel.layers]
-    total = sum(layers, Estimate())
+    first, last = accel.layers[0], accel.layers[-1]
+    total = sum(layers, Estimate()) + skid(first.simd * first.in_bits) + skid(last.pe * last.out_bits)
     for a, b in zip(accel.layers, accel.layers[1:]):
         width = b.simd * a.out_bits
         total += fifo(fifo_depth(fifo_words(b)), width) + Estimate(lut=max(a.pe, b.simd) * a.out_bits / 2)
+        total += skid(a.pe * a.out_bits) + skid(width)
     return total, layers

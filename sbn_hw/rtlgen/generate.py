@@ -15,7 +15,7 @@ from sbn_hw.compile.accel import (Accelerator, LabSpec, Layer, LayerSpec, PoolSp
 from sbn_hw.paths import resource_dir
 
 RTL_LIBRARY = resource_dir("rtl")
-LIBRARY_FILES = ("sbn_mvau.v", "sbn_popcount.v", "sbn_lut6.v", "sbn_adder_tree.v", "sbn_dsp_dot.v", "axis_fifo.v", "axis_dwc.v", "sbn_thresh.v")
+LIBRARY_FILES = ("sbn_mvau.v", "sbn_popcount.v", "sbn_lut6.v", "sbn_adder_tree.v", "sbn_dsp_dot.v", "axis_fifo.v", "axis_dwc.v", "axis_skid.v", "sbn_thresh.v")
 # Library modules only some accelerators instantiate (by layer kind).
 KIND_LIBRARY_FILES = {"window": ("sbn_swu.v",), "pool": ("sbn_maxpool.v",), "lab": ("sbn_lab.v",)}
 KIND_MODULES = {"mvau": "sbn_mvau", "threshold": "sbn_thresh", "window": "sbn_swu", "pool": "sbn_maxpool",
@@ -206,7 +206,11 @@ def pipeline_params(layer: LayerSpec, levels_per_stage: int = PIPELINE_LEVELS_PE
     on = int(levels_per_stage > 0)
     # The DSP chains register their products; in LUTs the products (or the shared group sums) get a stage.
     prod_reg = on and layer.mode == "int" and layer.res_type == "lut"
-    return {"READ_REG": on, "PROD_REG": int(prod_reg), "TREE_LEVELS": levels_per_stage, "CMP_REG": on}
+    # A block RAM read gets two registers: the first then drives only the second and is placed beside
+    # the block RAM (ECP5: its 5.8 ns clock-to-out, which Yosys never registers inside the EBR).
+    in_block = "block" in (layer.ram_style, layer.ram_style_thresholds if layer.has_thresholds else None)
+    read_reg = on * (2 if in_block else 1)
+    return {"READ_REG": read_reg, "PROD_REG": int(prod_reg), "TREE_LEVELS": levels_per_stage, "CMP_REG": on}
 
 
 # Multiplier pairs per DSP post-adder chain (rtl/sbn_dsp_dot.v's CHAIN). Yosys synth_xilinx of
@@ -229,17 +233,20 @@ def pipeline_latency(layer: LayerSpec, params: dict[str, int]) -> int:
     """Cycles from issuing a row's last beat to its result entering sbn_mvau's output queue
     (CMP_POS in rtl/sbn_mvau.v)."""
     k = params["TREE_LEVELS"]
+    # The reads registered READ_REG times, and with any read register the buffer written a cycle late (BUF_LAT).
+    reads = params["READ_REG"] + int(params["READ_REG"] > 0)
     if layer.mode == "int" and params.get("INT_DSP", 0):  # DSP chains, then a tree over them
-        return 2 + params["READ_REG"] + dsp_dot_latency(layer.simd, params["DSP_CHAIN"], k) + params["CMP_REG"]
+        return 2 + reads + dsp_dot_latency(layer.simd, params["DSP_CHAIN"], k) + params["CMP_REG"]
     if layer.mode == "int":  # sbn_adder_tree over SIMD leaves, or over the groups of three with INT_SHARED
         leaves = -(-layer.simd // 3) if params.get("INT_SHARED", 0) else layer.simd
         log_leaves = max(0, int(leaves - 1).bit_length())
         tree = 0 if k == 0 or log_leaves == 0 else -(-log_leaves // k)
-    else:  # sbn_popcount: its 18-lane group sums registered, then a tree over the groups
+    else:  # sbn_popcount: its triples' counts and 18-lane group sums registered, then a tree over the groups
         log_groups = max(0, int(-(-layer.simd // 18) - 1).bit_length())
-        tree = 0 if k == 0 else 1 + -(-log_groups // k)
+        tree = 0 if k == 0 else 2 + -(-log_groups // k)
     prod = params.get("PROD_REG", 0) if layer.mode == "int" else 0
-    return 2 + params["READ_REG"] + prod + tree + params["CMP_REG"]
+    leaf = prod if params.get("INT_SHARED", 0) else 0  # the selected group sums get a register too
+    return 2 + reads + prod + leaf + tree + params["CMP_REG"]
 
 
 def layer_params(layer: LayerSpec, weight_file: str, thresh_file: str,
@@ -309,7 +316,8 @@ def _layer_wrapper(i: int, l: Layer, plist: str) -> str:
 
 
 def top_verilog(accel: Accelerator, params: list[dict[str, object]]) -> str:
-    """The generated top: layer i -> width converter -> FIFO -> layer i+1. Every layer's output
+    """The generated top: input slice -> layer 0 -> ... layer i -> slice -> width converter -> FIFO ->
+    slice -> layer i+1 ... -> output slice (axis_skid register slices). Every layer's output
     stream is a named wire (l<i>_out_*) so testbenches can check each layer against the golden model."""
     layers = accel.layers
     wrappers: list[str] = []
@@ -331,7 +339,11 @@ def top_verilog(accel: Accelerator, params: list[dict[str, object]]) -> str:
     ]
     for i, l in enumerate(layers):
         v.append(_stream(f"l{i}_in", l.simd * l.in_bits) + _stream(f"l{i}_out", l.pe * l.out_bits))
-    v.append("    assign l0_in_tdata = s_axis_tdata;\n    assign l0_in_tvalid = s_axis_tvalid;\n    assign s_axis_tready = l0_in_tready;")
+    # The top's own ports are registered too (axis_skid), so timing at its boundary does not
+    # depend on what drives it (a DMA, the UART bridge, the timing harness's I/O).
+    v.append(f"    axis_skid #(.WIDTH({in_w})) u_slice_in0 (\n        .clk(clk), .rst(rst),\n"
+             f"        .s_axis_tdata(s_axis_tdata), .s_axis_tvalid(s_axis_tvalid), .s_axis_tready(s_axis_tready),\n"
+             f"{_connect('m_axis', 'l0_in')}\n    );")
     for i, (l, p) in enumerate(zip(layers, params)):
         plist = ",\n".join(f"        .{k}({val})" for k, val in p.items())
         if l.kind == "threshold":
@@ -349,16 +361,25 @@ def top_verilog(accel: Accelerator, params: list[dict[str, object]]) -> str:
         if i + 1 < len(layers):
             # Convert width first, then buffer: the FIFO holds whole words of the next layer, so
             # that layer can read its first row at one word per cycle however slowly it was made.
+            # Registered slices (axis_skid) on both sides of the converter and FIFO: no combinational
+            # ready path runs from one layer's control into another's.
             nxt = layers[i + 1]
             width = nxt.simd * l.out_bits
-            v.append(_stream(f"l{i}_dwc", width))
+            v.append(_stream(f"l{i}_slice", l.pe * l.out_bits) + _stream(f"l{i}_dwc", width)
+                     + _stream(f"l{i}_fifo", width))
+            v.append(f"    axis_skid #(.WIDTH({l.pe * l.out_bits})) u_slice_out{i} (\n        .clk(clk), .rst(rst),\n"
+                     f"{_connect('s_axis', f'l{i}_out')},\n{_connect('m_axis', f'l{i}_slice')}\n    );")
             v.append(f"    axis_dwc #(.EW({l.out_bits}), .IN_N({l.pe}), .OUT_N({nxt.simd})) u_dwc{i} (\n        .clk(clk), .rst(rst),\n"
-                     f"{_connect('s_axis', f'l{i}_out')},\n{_connect('m_axis', f'l{i}_dwc')}\n    );")
-            v.append(f"    axis_fifo #(.WIDTH({width}), .DEPTH({fifo_depth(fifo_words(nxt))})) u_fifo{i} (\n        .clk(clk), .rst(rst),\n"
-                     f"{_connect('s_axis', f'l{i}_dwc')},\n{_connect('m_axis', f'l{i + 1}_in')}\n    );")
+                     f"{_connect('s_axis', f'l{i}_slice')},\n{_connect('m_axis', f'l{i}_dwc')}\n    );")
+            # OUT_REG=1: a deep FIFO is block RAM, whose slow read must not feed the next layer's logic.
+            v.append(f"    axis_fifo #(.WIDTH({width}), .DEPTH({fifo_depth(fifo_words(nxt))}), .OUT_REG(1)) u_fifo{i} (\n        .clk(clk), .rst(rst),\n"
+                     f"{_connect('s_axis', f'l{i}_dwc')},\n{_connect('m_axis', f'l{i}_fifo')}\n    );")
+            v.append(f"    axis_skid #(.WIDTH({width})) u_slice_in{i + 1} (\n        .clk(clk), .rst(rst),\n"
+                     f"{_connect('s_axis', f'l{i}_fifo')},\n{_connect('m_axis', f'l{i + 1}_in')}\n    );")
     last = len(layers) - 1
-    v.append(f"    assign m_axis_tdata = l{last}_out_tdata;\n    assign m_axis_tvalid = l{last}_out_tvalid;\n"
-             f"    assign l{last}_out_tready = m_axis_tready;")
+    v.append(f"    axis_skid #(.WIDTH({out_w})) u_slice_out{last} (\n        .clk(clk), .rst(rst),\n"
+             f"{_connect('s_axis', f'l{last}_out')},\n"
+             f"        .m_axis_tdata(m_axis_tdata), .m_axis_tvalid(m_axis_tvalid), .m_axis_tready(m_axis_tready)\n    );")
     v.append("endmodule")
     return "\n".join(v + wrappers) + "\n"
 

@@ -1,5 +1,6 @@
-"""cocotb bench for rtl/axis_fifo.v: random words through under stalls and backpressure, reset in
-flight, and a liveness guard (run_streams fails if output stops)."""
+"""cocotb bench for rtl/axis_fifo.v (and rtl/axis_skid.v, which has the same ports): random words
+through under stalls and backpressure, reset in flight, and a liveness guard (run_streams fails if
+output stops)."""
 
 import os
 import random

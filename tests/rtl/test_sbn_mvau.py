@@ -66,6 +66,11 @@ PIPELINE_SWEEP = [
     (("int", 98, 12, 3, 49, -128, 127, True), 1, 1, 1, 1),  # shared sums, a register per tree level
     (("and_w", 80, 4, 2, 80, 0, 1, True), 1, 0, 1, 1),  # five popcount groups, a register per tree level
     (("xnor", 80, 8, 2, 40, 0, 1, False), 0, 0, 0, 0),
+    # READ_REG=2 (the generator's choice for block RAM): SF = 1, shared sums, NF = 1 with the compare
+    # in the accumulate stage
+    (("xnor", 16, 8, 2, 16, 0, 1, True), 2, 0, 1, 1),
+    (("int", 98, 12, 3, 49, -128, 127, True), 2, 1, 2, 1),
+    (("and_act", 74, 4, 1, 74, 0, 1, True), 2, 0, 2, 0),
 ]
 # (case, DSP_CHAIN, levels per pipeline stage): integer layers with resType "dsp" (rtl/sbn_dsp_dot.v):
 # one short chain, a chain of one pair, several chains with a short last one and an odd SIMD, the
@@ -113,7 +118,12 @@ def test_sbn_mvau(case, tmp_path_factory):
 
 @pytest.mark.parametrize("case,w_style,t_style", STYLE_SWEEP, ids=lambda c: "-".join(map(str, c)) if isinstance(c, tuple) else c)
 def test_sbn_mvau_memory_styles(case, w_style, t_style, tmp_path_factory):
-    check_mvau(case, tmp_path_factory, {"WEIGHT_RAM_STYLE": f'"{w_style}"', "THRESH_RAM_STYLE": f'"{t_style}"'})
+    """Each style with the pipeline the generator gives it (block RAM: two read registers)."""
+    from sbn_hw.rtlgen.generate import pipeline_params
+
+    layer = replace(random_layer(*case, np.random.default_rng(0)), ram_style=w_style, ram_style_thresholds=t_style)
+    check_mvau(case, tmp_path_factory, {"WEIGHT_RAM_STYLE": f'"{w_style}"', "THRESH_RAM_STYLE": f'"{t_style}"',
+                                        **pipeline_params(layer)})
 
 
 @pytest.mark.parametrize("case,read_reg,prod_reg,levels,cmp_reg", PIPELINE_SWEEP,
@@ -141,8 +151,9 @@ def test_dsp_layers_build_with_dsp_chains():
     p = layer_params(layer, "w.mem", "t.mem")
     assert (p["INT_DSP"], p["DSP_CHAIN"]) == (1, DSP_CHAIN)
     assert layer.dsp_count == 3 * 25
-    # address, read, read register, 25 pairs in chains of 8 (8 + 1) then 4 chains (2 levels), compare
-    assert pipeline_latency(layer, p) == 2 + 1 + (8 + 1 + 1) + 1
+    # late buffer write, address, read, read register, 25 pairs in chains of 8 (8 + 1) then 4 chains
+    # (2 levels), compare
+    assert pipeline_latency(layer, p) == 1 + 2 + 1 + (8 + 1 + 1) + 1
     assert "INT_DSP" not in layer_params(replace(layer, res_type="lut"), "w.mem", "t.mem")
     with pytest.raises(SbnHwError, match="integer-input layers only"):
         LayerSpec("x", 16, 8, 1, 1, "xnor", 0, 1, np.zeros((8, 16), np.uint8), res_type="dsp")
@@ -162,16 +173,22 @@ def test_generator_pipelines_every_layer():
     assert (p["READ_REG"], p["PROD_REG"], p["TREE_LEVELS"], p["CMP_REG"]) == (1, 0, PIPELINE_LEVELS_PER_STAGE, 1)
     int_layer = random_layer("int", 12, 8, 2, 4, 0, 255, True, np.random.default_rng(0))
     assert layer_params(int_layer, "w.mem", "t.mem")["PROD_REG"] == 1  # the negation gets its own stage
-    # address, read, read register, products, adder tree (SIMD 4: 2 levels), compare
-    assert pipeline_latency(int_layer, pipeline_params(int_layer, 2)) == 2 + 1 + 1 + 1 + 1
+    # late buffer write, address, read, read register, products, adder tree (SIMD 4: 2 levels), compare
+    assert pipeline_latency(int_layer, pipeline_params(int_layer, 2)) == 1 + 2 + 1 + 1 + 1 + 1
     assert pipeline_params(int_layer, 0) == {"READ_REG": 0, "PROD_REG": 0, "TREE_LEVELS": 0, "CMP_REG": 0}
     assert pipeline_latency(layer, pipeline_params(layer, 0)) == 2  # the unpipelined unit: address, read
-    # SIMD 8: one popcount group, its sum registered, no tree
-    assert pipeline_latency(layer, pipeline_params(layer, 1)) == 2 + 1 + 1 + 1
-    assert pipeline_latency(layer, pipeline_params(layer, 2)) == 2 + 1 + 1 + 1
+    # SIMD 8: one popcount group, its triples' counts and its sum registered, no tree
+    assert pipeline_latency(layer, pipeline_params(layer, 1)) == 1 + 2 + 1 + 2 + 1
+    assert pipeline_latency(layer, pipeline_params(layer, 2)) == 1 + 2 + 1 + 2 + 1
     wide = random_layer("xnor", 128, 4, 1, 64, 0, 1, True, np.random.default_rng(0))  # 4 groups: 2 tree levels
-    assert pipeline_latency(wide, pipeline_params(wide, 1)) == 2 + 1 + (1 + 2) + 1
-    assert pipeline_latency(wide, pipeline_params(wide, 2)) == 2 + 1 + (1 + 1) + 1
+    assert pipeline_latency(wide, pipeline_params(wide, 1)) == 1 + 2 + 1 + (2 + 2) + 1
+    assert pipeline_latency(wide, pipeline_params(wide, 2)) == 1 + 2 + 1 + (2 + 1) + 1
+    # A block RAM read gets two registers (weights or thresholds in block RAM), one more cycle.
+    for styles in (("block", "logic"), ("distributed", "block")):
+        blk = replace(layer, ram_style=styles[0], ram_style_thresholds=styles[1])
+        assert pipeline_params(blk, 2)["READ_REG"] == 2
+        assert pipeline_latency(blk, pipeline_params(blk, 2)) == 1 + 2 + 2 + 2 + 1
+    assert pipeline_params(replace(layer, ram_style="block"), 0)["READ_REG"] == 0
     with pytest.raises(SbnHwError, match="levels per pipeline stage"):
         pipeline_params(layer, -1)
 
@@ -251,7 +268,7 @@ def test_shared_sums_are_chosen_for_thresholded_integer_layers_in_luts_with_seve
     layer = random_layer("int", 98, 6, 3, 49, -128, 127, True, rng)
     p = layer_params(layer, "w.mem", "t.mem")
     assert p["INT_SHARED"] == 1 and p["PROD_REG"] == 1
-    assert pipeline_latency(layer, p) == 2 + 1 + 1 + 3 + 1  # 17 group leaves: 5 levels, a register every 2
+    assert pipeline_latency(layer, p) == 1 + 2 + 1 + 1 + 1 + 3 + 1  # late buffer write; sums and selected sums registered; 17 group leaves: 5 levels, a register every 2
     for other in (replace(layer, pe=1), replace(layer, res_type="dsp"),
                   random_layer("int", 98, 6, 3, 49, -128, 127, False, rng),
                   random_layer("xnor", 98, 6, 3, 49, 0, 1, True, rng)):

@@ -17,9 +17,10 @@ SOURCES = [RTL_LIBRARY / f for f in ("sbn_popcount.v", "sbn_lut6.v", "sbn_adder_
 
 
 def latency(n: int, levels: int) -> int:
-    """sbn_popcount's LATENCY: the group sums registered, then ceil(log2(groups) / levels)."""
+    """sbn_popcount's LATENCY: the triples' counts and the group sums registered, then
+    ceil(log2(groups) / levels)."""
     log_groups = max(0, (-(-n // 18) - 1).bit_length())
-    return 0 if levels == 0 else 1 + -(-log_groups // levels)
+    return 0 if levels == 0 else 2 + -(-log_groups // levels)
 
 
 @pytest.mark.parametrize("fast_model", [False, True], ids=["luts", "model"])

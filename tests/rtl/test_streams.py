@@ -1,4 +1,4 @@
-"""Sweep the stream plumbing (rtl/axis_fifo.v, rtl/axis_dwc.v) under Verilator, backpressure on,
+"""Sweep the stream plumbing (rtl/axis_fifo.v, rtl/axis_skid.v, rtl/axis_dwc.v) under Verilator, backpressure on,
 and rtl/sbn_adder_tree.v (combinational and pipelined)."""
 
 import pytest
@@ -7,10 +7,18 @@ from sbn_hw.rtlgen.generate import RTL_LIBRARY
 from sbn_hw.verify.runner import SIM_DIR, build_key, run_cocotb
 
 
-@pytest.mark.parametrize("width,depth", [(1, 4), (13, 16)])
-def test_axis_fifo(width, depth, tmp_path):
-    params = {"WIDTH": width, "DEPTH": depth}
+@pytest.mark.parametrize("width,depth,out_reg", [(1, 4, 0), (13, 16, 0), (1, 2, 1), (13, 5, 1), (7, 16, 1)])
+def test_axis_fifo(width, depth, out_reg, tmp_path):
+    params = {"WIDTH": width, "DEPTH": depth, "OUT_REG": out_reg}
     run_cocotb([RTL_LIBRARY / "axis_fifo.v"], "axis_fifo", "test_axis_fifo", SIM_DIR / "axis_fifo",
+               tmp_path / build_key(params), params, {"SBN_WIDTH": str(width)})
+
+
+@pytest.mark.parametrize("width", [1, 12])
+def test_axis_skid(width, tmp_path):
+    """The register slice passes the FIFO bench (order, reset in flight, liveness): the same ports."""
+    params = {"WIDTH": width}
+    run_cocotb([RTL_LIBRARY / "axis_skid.v"], "axis_skid", "test_axis_fifo", SIM_DIR / "axis_fifo",
                tmp_path / build_key(params), params, {"SBN_WIDTH": str(width)})
 
 
