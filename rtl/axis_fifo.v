@@ -4,10 +4,11 @@
 //   OUT_REG=1: the memory is read synchronously into a read register, which moves into an output
 //              register: m_axis_tdata comes from flip-flops and a block RAM read (ECP5 EBR: about
 //              5.8 ns clock-to-out, Yosys builds it without its output register) drives nothing
-//              but that register. Three cycles from s_axis to m_axis; still one word per cycle.
+//              but that register. Three cycles from s_axis to m_axis; one word per cycle with
+//              DEPTH >= 4 (a word holds its place for three cycles: DEPTH 2 gives half the rate).
 module axis_fifo #(
     parameter WIDTH   = 8,    // tdata width in bits
-    parameter DEPTH   = 16,   // number of words held (>= 2), the read and output registers included
+    parameter DEPTH   = 16,   // number of words held (>= 2; >= 4 for full rate with OUT_REG=1), registers included
     parameter OUT_REG = 0     // 0: first word falls through; 1: registered read and output (see above)
 ) (
     input  wire             clk,

@@ -30,8 +30,8 @@
 //   +1           (INT_SHARED=1 with PROD_REG=1) each PE's selected group sums registered
 //   ..ACC_POS    adder tree (MODE=0: sbn_adder_tree, registered every TREE_LEVELS levels and at its
 //                root; MODE=0 with INT_DSP=1: sbn_dsp_dot's DSP chains, their M and P registers,
-//                then its tree over the chains; bit modes: sbn_popcount, its 18-lane group sums
-//                registered, then its tree)
+//                then its tree over the chains; bit modes: sbn_popcount, its triples' counts and
+//                18-lane group sums registered, then its tree)
 //   ACC_POS      accumulate (and, with CMP_REG=0, compare)
 //   CMP_POS      (CMP_REG=1) the accumulated sum registered, compared with the threshold
 //   then         the output queue (axis_fifo, QD words) -> m_axis
@@ -92,7 +92,7 @@ module sbn_mvau #(
     localparam SH_W     = IN_BITS + 2;                   // INT_SHARED: a group's signed sum x0 +- x1 +- x2
     localparam W_PE     = INT_SHARED ? 3 * SH_G : SIMD;  // weight bits per PE per beat
     // Pipeline positions (cycles after issue). TREE_LAT: MODE=0, sbn_adder_tree's LATENCY; bit
-    // modes, sbn_popcount's (a register after its 18-lane group sums, then its tree).
+    // modes, sbn_popcount's (registers after its triples' counts and its 18-lane group sums, then its tree).
     // INT_DSP: sbn_dsp_dot's LATENCY (its chains, then a tree over them).
     localparam LOG_GROUPS = $clog2((SIMD + 17) / 18);
     localparam DSP_PAIRS  = (SIMD + 1) / 2;
@@ -207,7 +207,7 @@ module sbn_mvau #(
     wire [SIMD*IN_BITS-1:0] b_in;
     wire [PE*W_PE-1:0]      b_w;
     generate if (NF == 1) begin : g_stream_only
-        // Every row is a first row: the stream's beat delayed to stage 2, no buffer.
+        // Every row is a first row: the stream's beat delayed to stage 2 + BUF_LAT, no buffer.
         reg [SIMD*IN_BITS-1:0] s_q, s_qq, s_qqq;   // the beat at stages 1, 2 and 3
         always @(posedge clk) begin
             s_q   <= s_axis_tdata;

@@ -15,7 +15,7 @@ module sbn_popcount #(
     parameter N            = 18,  // lanes (>= 1)
     parameter LANE_OP      = 0,   // lane product: 0 XNOR (x == w), 1 AND (x & w)
     parameter OUT_W        = 5,   // bits of the count (must hold N)
-    parameter STAGE_LEVELS = 0    // 0: combinational; k > 0: register the group sums, then every k tree levels
+    parameter STAGE_LEVELS = 0    // 0: combinational; k > 0: register the triples' counts and the group sums, then every k tree levels
 ) (
     input  wire             clk,    // used only when STAGE_LEVELS > 0
     input  wire [N-1:0]     x,      // lane i's operands are x[i] and w[i]

@@ -178,7 +178,8 @@ ESTIMATORS = {"mvau": mvau, "window": window, "pool": pool, "threshold": thresho
 
 
 def fifo(words: int, width: int) -> Estimate:
-    """An axis_fifo of `words` words (first word falls through: LUT RAM) and its control."""
+    """An axis_fifo of `words` words in LUT RAM and its control (the generated inter-layer FIFOs
+    read synchronously, OUT_REG=1, so a tool may put a deep one in block RAM instead)."""
     return Estimate(lut=width * -(-words // 64) * 64 / LUTRAM_BITS_PER_LUT + 12)
 
 

@@ -189,7 +189,8 @@ def fifo_words(layer: Layer) -> int:
 
 # How deep sbn_mvau's pipeline is (its READ_REG / TREE_LEVELS / CMP_REG parameters). Measured on
 # ECP5-85F (speed 6, nextpnr-ecp5; benchmarks/timing.py): a block RAM read costs ~5.6 ns
-# clock-to-out on its own, so the read gets a register of its own; two adder-tree levels (two short
+# clock-to-out on its own, so the read gets a register of its own (two for block RAM, the first
+# placed beside it: pipeline_params); two adder-tree levels (two short
 # carry chains and their routing) fit in the same ~6.5 ns, and so does the accumulator's add or
 # the threshold compare, but not both. An integer layer's products (w ? x : -x, a negation's
 # carry chain) get a register before the tree.
@@ -208,7 +209,8 @@ def pipeline_params(layer: LayerSpec, levels_per_stage: int = PIPELINE_LEVELS_PE
     prod_reg = on and layer.mode == "int" and layer.res_type == "lut"
     # A block RAM read gets two registers: the first then drives only the second and is placed beside
     # the block RAM (ECP5: its 5.8 ns clock-to-out, which Yosys never registers inside the EBR).
-    in_block = "block" in (layer.ram_style, layer.ram_style_thresholds if layer.has_thresholds else None)
+    styles = layer.with_resolved_memory_styles()  # "auto" as the size resolves it
+    in_block = "block" in (styles.ram_style, styles.ram_style_thresholds if layer.has_thresholds else None)
     read_reg = on * (2 if in_block else 1)
     return {"READ_REG": read_reg, "PROD_REG": int(prod_reg), "TREE_LEVELS": levels_per_stage, "CMP_REG": on}
 
@@ -340,9 +342,12 @@ def top_verilog(accel: Accelerator, params: list[dict[str, object]]) -> str:
     for i, l in enumerate(layers):
         v.append(_stream(f"l{i}_in", l.simd * l.in_bits) + _stream(f"l{i}_out", l.pe * l.out_bits))
     # The top's own ports are registered too (axis_skid), so timing at its boundary does not
-    # depend on what drives it (a DMA, the UART bridge, the timing harness's I/O).
+    # depend on what drives it (a DMA, the UART bridge, the timing harness's I/O). A word handed
+    # between the slices inside during reset is dropped by both sides (they reset together); at
+    # the input port the reset gates the handshake, so a source outside the reset loses no word.
+    v.append("    wire in_slice_tready;\n    assign s_axis_tready = in_slice_tready && !rst;")
     v.append(f"    axis_skid #(.WIDTH({in_w})) u_slice_in0 (\n        .clk(clk), .rst(rst),\n"
-             f"        .s_axis_tdata(s_axis_tdata), .s_axis_tvalid(s_axis_tvalid), .s_axis_tready(s_axis_tready),\n"
+             f"        .s_axis_tdata(s_axis_tdata), .s_axis_tvalid(s_axis_tvalid && !rst), .s_axis_tready(in_slice_tready),\n"
              f"{_connect('m_axis', 'l0_in')}\n    );")
     for i, (l, p) in enumerate(zip(layers, params)):
         plist = ",\n".join(f"        .{k}({val})" for k, val in p.items())

@@ -28,7 +28,7 @@ SWEEP = [
     ("and_w", 8, 4, 1, 8, 0, 1, False),
     # SIMD past sbn_popcount's 18-lane group: several groups and their adder tree, a partial group
     ("xnor", 80, 8, 2, 40, 0, 1, True),
-    ("and_act", 74, 4, 1, 74, 0, 1, True),  # NF = 1: every row streams, no input buffer
+    ("and_act", 74, 4, 1, 74, 0, 1, True),  # SF = 1: every beat ends a row
     # Thresholded integer layers with PE >= 2 use the shared group sums (INT_SHARED): signed and
     # unsigned inputs, whole groups, a last group of one lane, SIMD = 1 (two padded lanes), SF = NF = 1;
     # with one PE the plain adder tree.
@@ -66,11 +66,12 @@ PIPELINE_SWEEP = [
     (("int", 98, 12, 3, 49, -128, 127, True), 1, 1, 1, 1),  # shared sums, a register per tree level
     (("and_w", 80, 4, 2, 80, 0, 1, True), 1, 0, 1, 1),  # five popcount groups, a register per tree level
     (("xnor", 80, 8, 2, 40, 0, 1, False), 0, 0, 0, 0),
-    # READ_REG=2 (the generator's choice for block RAM): SF = 1, shared sums, NF = 1 with the compare
-    # in the accumulate stage
+    # READ_REG=2 (the generator's choice for block RAM): SF = 1, shared sums, SF = 1 with the compare
+    # in the accumulate stage, SF = NF = 1 (no input buffer: the stream delayed to the reads)
     (("xnor", 16, 8, 2, 16, 0, 1, True), 2, 0, 1, 1),
     (("int", 98, 12, 3, 49, -128, 127, True), 2, 1, 2, 1),
     (("and_act", 74, 4, 1, 74, 0, 1, True), 2, 0, 2, 0),
+    (("int", 4, 6, 6, 4, 0, 15, False), 2, 1, 1, 1),
 ]
 # (case, DSP_CHAIN, levels per pipeline stage): integer layers with resType "dsp" (rtl/sbn_dsp_dot.v):
 # one short chain, a chain of one pair, several chains with a short last one and an odd SIMD, the
