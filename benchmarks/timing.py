@@ -13,6 +13,10 @@ reused, otherwise it is trained, exported and compiled with `sbn-hw` defaults (s
 (the same training and export, compiled with `sbn-hw compile --target-cycles N`).
 --levels sets the adder-tree levels per pipeline register (0: the unpipelined MVAU; default: the
 generator's choice, sbn_hw.rtlgen.generate.PIPELINE_LEVELS_PER_STAGE).
+--memory-style STYLE (repeatable; "compiled" is the build's own choice) puts every MVAU's weight
+and threshold memories in that style (logic: ROM in LUTs, distributed, block) for both the place
+and route and the simulation: nextpnr-ecp5 times every block-RAM read with its unregistered
+clock-to-out (5.6-5.8 ns), so at 150 MHz a block RAM leaves about 1 ns for the route to its register.
 """
 
 from __future__ import annotations
@@ -61,14 +65,22 @@ def ensure_folded(dataset: str, out: Path, cycles: int | None) -> Path:
     return folded
 
 
-def simulate(accel: Accelerator, out: Path, levels: int, max_frames: int | None) -> dict:
+def with_memory_style(accel: Accelerator, style: str) -> Accelerator:
+    """The accelerator with every MVAU's weight and threshold memory in `style` ("compiled": as it is)."""
+    if style == "compiled":
+        return accel
+    return accel.with_folding([(f[0], f[1], style, style) if l.kind == "mvau" else f
+                               for l, f in zip(accel.layers, accel.folding)])
+
+
+def simulate(accel: Accelerator, out: Path, levels: int, max_frames: int | None, tag: str = "") -> dict:
     """Every test frame (or the first max_frames) through the RTL generated with `levels`."""
     x_hw, _, _, _ = own_flow_inputs(out)
     x_hw = x_hw[:max_frames] if max_frames else x_hw
     # simulate() generates the RTL itself: give it this pipeline depth.
     sim_module.generate_rtl = functools.partial(generate_rtl, levels_per_stage=levels)
     try:
-        r = sim_module.simulate(accel, x_hw, out / "timing" / f"sim_levels{levels}")
+        r = sim_module.simulate(accel, x_hw, out / "timing" / f"sim_levels{levels}{tag}")
     finally:
         sim_module.generate_rtl = generate_rtl
     return {"frames": r.frames, "mismatches": r.mismatch_count, "cycles_measured": r.cycles_per_frame,
@@ -83,6 +95,8 @@ def main() -> None:
     ap.add_argument("--target", type=float, default=CORE_TARGET_MHZ, help="nextpnr's clock target in MHz")
     ap.add_argument("--target-cycles", type=int, action="append",
                     help="refold for this many cycles per frame (repeatable; default: the build's own folding)")
+    ap.add_argument("--memory-style", action="append", choices=["compiled", "logic", "distributed", "block"],
+                    help="every MVAU's weight and threshold memories in this style (repeatable; default: compiled)")
     ap.add_argument("--max-frames", type=int, default=None, help="simulate only the first N test frames")
     ap.add_argument("--json", type=Path, default=None, help="also write the rows as JSON here")
     args = ap.parse_args()
@@ -91,29 +105,36 @@ def main() -> None:
     rows, records = [], []
     for dataset, cycles in [(d, c) for d in args.dataset or ["digits", "mnist5k"] for c in args.target_cycles or [None]]:
         out = ensure_folded(dataset, args.out, cycles)
-        accel = Accelerator.load(BuildDir(out).record("compile")["accelerator"])
-        for levels in args.levels or [PIPELINE_LEVELS_PER_STAGE]:
+        compiled = Accelerator.load(BuildDir(out).record("compile")["accelerator"])
+        for levels, style in [(lv, st) for lv in args.levels or [PIPELINE_LEVELS_PER_STAGE]
+                              for st in args.memory_style or ["compiled"]]:
+            accel = with_memory_style(compiled, style)
+            tag = "" if style == "compiled" else f"_{style}"
             t0 = time.time()
-            pnr = accelerator_fmax(accel, out / "timing" / f"ecp5_levels{levels}", board, args.target, levels,
-                                   log=lambda s: print(f"[{dataset}, levels {levels}]{s}"))
-            sim = simulate(accel, out, levels, args.max_frames)
+            pnr = accelerator_fmax(accel, out / "timing" / f"ecp5_levels{levels}{tag}", board, args.target, levels,
+                                   log=lambda s: print(f"[{dataset}, levels {levels}, memories {style}]{s}"))
+            sim = simulate(accel, out, levels, args.max_frames, tag)
             u = pnr["utilisation"]
             analytic = accel.cycles_per_frame
             folding = " ".join(f"{l.pe}x{getattr(l, 'simd', l.pe)}" for l in accel.layers)
-            rec = {"dataset": dataset, "folding": folding, "levels_per_stage": levels, "fmax_mhz": pnr["fmax_mhz"],
+            memories = "/".join(sorted({l.ram_style for l in accel.layers if l.kind == "mvau"}))
+            rec = {"dataset": dataset, "folding": folding, "levels_per_stage": levels, "memory_style": style,
+                   "weight_memories": memories, "fmax_mhz": pnr["fmax_mhz"],
                    "target_mhz": pnr["target_mhz"], "utilisation": u, "critical_path": pnr["critical_path"],
                    "cycles_analytic": analytic, **sim, "pnr_seconds": pnr["seconds"],
                    "seconds": round(time.time() - t0, 1)}
             records.append(rec)
             cp = pnr["critical_path"] or {}
-            rows.append([dataset, "-".join(str(l.mw) for l in accel.layers) + f"-{accel.layers[-1].mh}", folding, levels,
+            rows.append([dataset, "-".join(str(l.mw) for l in accel.layers) + f"-{accel.layers[-1].mh}", folding,
+                         f"{style} ({memories})", levels,
                          f"{pnr['fmax_mhz']:.1f}", f"{u.get('lut4', 0):,}", f"{u.get('ff', 0):,}", u.get("ebr", 0),
                          u.get("mult18", 0), f"{sim['cycles_measured']:.1f} / {analytic}",
                          f"{100 * (sim['cycles_measured'] / analytic - 1):+.2f}%", sim["frames"], sim["mismatches"],
                          f"{cp.get('from', '?')} -> {cp.get('to', '?')}", f"{pnr['seconds']:.0f}"])
     print(f"\nECP5-85F (LFE5U-85F-6BG381C, speed 6), accelerator alone (out of context), nextpnr target "
           f"{args.target:g} MHz")
-    print(table(rows, ["dataset", "layers", "PE x SIMD per layer", "tree levels/stage", "Fmax (MHz)", "LUT4", "FF", "EBR", "MULT18",
+    print(table(rows, ["dataset", "layers", "PE x SIMD per layer", "weight memories", "tree levels/stage", "Fmax (MHz)",
+                       "LUT4", "FF", "EBR", "MULT18",
                        "cycles/frame (measured / analytic)", "vs analytic", "frames simulated", "mismatches",
                        "critical path", "P&R s"]))
     tools = tool_versions()

@@ -9,7 +9,9 @@
 module axis_fifo #(
     parameter WIDTH   = 8,    // tdata width in bits
     parameter DEPTH   = 16,   // number of words held (>= 2; >= 4 for full rate with OUT_REG=1), registers included
-    parameter OUT_REG = 0     // 0: first word falls through; 1: registered read and output (see above)
+    parameter OUT_REG = 0,    // 0: first word falls through; 1: registered read and output (see above)
+    parameter RAM_STYLE = "auto"  // "auto": the synthesis tool chooses; "distributed": LUT RAM (a small
+                                  // FIFO: a block RAM's slow read is not worth its bits)
 ) (
     input  wire             clk,
     input  wire             rst,            // synchronous, active high
@@ -21,18 +23,24 @@ module axis_fifo #(
     input  wire             m_axis_tready
 );
     localparam AW = $clog2(DEPTH);
-    reg [WIDTH-1:0] mem [0:DEPTH-1];
     reg [AW-1:0]    wp, rp;
     reg [AW:0]      count;      // words held (OUT_REG=1: the read and output registers included)
+    wire [WIDTH-1:0] mem_rp;    // the word at rp (read asynchronously; registered below with OUT_REG=1)
     wire push = s_axis_tvalid && s_axis_tready;
     assign s_axis_tready = !rst && (count != DEPTH);
-    always @(posedge clk) begin
-        if (push) mem[wp] <= s_axis_tdata;
-    end
+    generate if (RAM_STYLE == "distributed") begin : g_lutram
+        (* ram_style = "distributed" *) reg [WIDTH-1:0] mem [0:DEPTH-1];
+        always @(posedge clk) if (push) mem[wp] <= s_axis_tdata;
+        assign mem_rp = mem[rp];
+    end else begin : g_auto
+        reg [WIDTH-1:0] mem [0:DEPTH-1];
+        always @(posedge clk) if (push) mem[wp] <= s_axis_tdata;
+        assign mem_rp = mem[rp];
+    end endgenerate
     generate if (OUT_REG == 0) begin : g_fall_through
         wire pop = m_axis_tvalid && m_axis_tready;
         assign m_axis_tvalid = (count != 0);
-        assign m_axis_tdata  = mem[rp];
+        assign m_axis_tdata  = mem_rp;
         always @(posedge clk) begin
             if (rst) begin
                 wp <= 0; rp <= 0; count <= 0;
@@ -53,7 +61,7 @@ module axis_fifo #(
         assign m_axis_tdata  = out_data;
         // rp != wp whenever a word is read and another written (unread is between 1 and DEPTH - 1,
         // or the FIFO is full and takes nothing), so no read meets a write of the same address.
-        always @(posedge clk) if (rd_en) rd_data <= mem[rp];
+        always @(posedge clk) if (rd_en) rd_data <= mem_rp;
         always @(posedge clk) if (advance) out_data <= rd_data;
         always @(posedge clk) begin
             if (rst) begin

@@ -105,8 +105,9 @@ module sbn_mvau #(
         : ((TREE_LEVELS == 0) ? 0 : 2 + (LOG_GROUPS + TREE_LEVELS - 1) / TREE_LEVELS);
     localparam PROD_LAT = (MODE == 0 && PROD_REG && !INT_DSP) ? 1 : 0;
     localparam LEAF_LAT = (INT_SHARED && PROD_LAT) ? 1 : 0;       // INT_SHARED: the selected sums registered
+    localparam SUM_LAT  = (INT_SHARED && PROD_LAT) ? 1 : 0;       // INT_SHARED: the group sums in two steps
     localparam BUF_LAT  = READ_REG ? 1 : 0;               // the stream's beat written to the buffer a cycle late
-    localparam ACC_POS  = 2 + BUF_LAT + READ_REG + PROD_LAT + LEAF_LAT + TREE_LAT;  // the tree's sum meets the accumulator
+    localparam ACC_POS  = 2 + BUF_LAT + READ_REG + PROD_LAT + SUM_LAT + LEAF_LAT + TREE_LAT;  // the tree's sum meets the accumulator
     localparam CMP_POS  = ACC_POS + CMP_REG;             // the result is written to the output queue
     localparam QD       = 1 << $clog2(CMP_POS + 2);      // output queue depth (results in flight + 2)
     localparam QC_W     = $clog2(QD) + 1;                // credit counter: 0..QD
@@ -121,16 +122,33 @@ module sbn_mvau #(
     reg  [WA_W-1:0] waddr;
     reg  [QC_W-1:0] pending;                             // results issued and not yet taken from the queue
     wire            q_pop;
-    // Flags of the counters, registered (computed from their next values) so that s_axis_tready
-    // is one LUT from flip-flops: the register slice in front of the unit sits at its end.
+    // Flags of the counters, registered (computed from their next values); s_axis_tready is a
+    // flip-flop of its own, ready_q == from_stream && (room || !row_end) except in the first cycle
+    // after reset (0 there), so the register slice in front of the unit, whose load enables it
+    // drives, starts its paths at a flip-flop.
     reg             from_stream;                         // nf == 0: the first row reads the stream, later rows the buffer
     reg             row_end;                             // sf == SF - 1: this beat completes an output row
     reg             room;                                // pending != QD: a queue place is free for one more result
-    wire            issue       = !rst && (from_stream ? s_axis_tvalid : 1'b1) && (room || !row_end);
-    assign s_axis_tready = !rst && from_stream && (room || !row_end);
+    reg             ready_q;                             // s_axis_tready
+    // No reset term: in a reset cycle every register that issue moves is reset anyway, and a beat
+    // written to the buffer then is overwritten by the first row before any row reads it. (The
+    // reset net reaches every unit: kept off this path, it only drives the flip-flops' resets.)
+    wire            issue       = from_stream ? s_axis_tvalid && ready_q : (room || !row_end);
+    assign s_axis_tready = ready_q;
     wire [SF_W-1:0] sf_next      = !issue ? sf : row_end ? {SF_W{1'b0}} : sf + 1'b1;
     wire [NF_W-1:0] nf_next      = !(issue && row_end) ? nf : (nf == NF - 1) ? {NF_W{1'b0}} : nf + 1'b1;
     wire [QC_W-1:0] pending_next = pending + {{QC_W-1{1'b0}}, issue && row_end} - {{QC_W-1{1'b0}}, q_pop};
+    // The flags' next values, each a 2:1 mux by issue (the late signal: the input stream's valid) of
+    // values computed from registers alone, not compares of the counters' next values (on ECP5
+    // that was issue -> carry chain -> compare -> flag, the critical path at 32 cycles per frame).
+    wire            row_done         = issue && row_end;
+    wire            from_stream_next = row_done ? (nf == NF - 1) : from_stream;
+    wire            row_end_next     = issue ? (row_end ? (SF == 1) : (sf == SF - 2)) : row_end;
+    // pending <= QD always, so pending + 1 - q_pop == QD iff pending == QD - 1 + q_pop, and
+    // pending - q_pop == QD iff !q_pop and pending == QD.
+    wire            room_if_row      = q_pop ? (pending != QD) : (pending != QD - 1);
+    wire            room_if_not      = q_pop || (pending != QD);
+    wire            room_next        = row_done ? room_if_row : room_if_not;
 
     // With BUF_LAT=1 the beat, its address and its write enable are registered first and written
     // a cycle later: the enable then comes from one flip-flop, not from the handshake logic, to
@@ -153,15 +171,16 @@ module sbn_mvau #(
     always @(posedge clk) begin
         if (rst) begin
             sf <= 0; nf <= 0; waddr <= 0; pending <= 0;
-            from_stream <= 1'b1; row_end <= (SF == 1); room <= 1'b1;
+            from_stream <= 1'b1; row_end <= (SF == 1); room <= 1'b1; ready_q <= 1'b0;
         end else begin
             sf      <= sf_next;
             nf      <= nf_next;
             pending <= pending_next;
             if (issue) waddr <= (waddr == SF * NF - 1) ? 0 : waddr + 1'b1;
-            from_stream <= (nf_next == 0);
-            row_end     <= (sf_next == SF - 1);
-            room        <= (pending_next != QD);
+            from_stream <= from_stream_next;
+            row_end     <= row_end_next;
+            room        <= room_next;
+            ready_q     <= from_stream_next && (room_next || !row_end_next);
         end
     end
 
@@ -221,13 +240,17 @@ module sbn_mvau #(
         always @(posedge clk) r_buf <= ibuf[a_sf];
         assign b_in = r_buf;
     end endgenerate
-    // INT_SHARED with its sums registered (PROD_LAT): the weight codes are read a cycle later
-    // instead, so they meet the shared sums without a register of PE*W_PE bits of their own.
+    // INT_SHARED with its sums registered (PROD_LAT, in SUM_LAT + 1 steps): the weight codes are
+    // read that many cycles later instead, so they meet the shared sums without registers of
+    // PE*W_PE bits of their own.
     wire [WA_W-1:0] w_addr;
     generate if (INT_SHARED && PROD_LAT) begin : g_w_addr_late
-        reg [WA_W-1:0] q;
-        always @(posedge clk) q <= a_waddr;
-        assign w_addr = q;
+        reg [WA_W-1:0] q, q2;
+        always @(posedge clk) begin
+            q  <= a_waddr;
+            q2 <= q;
+        end
+        assign w_addr = q2;
     end else begin : g_w_addr_now
         assign w_addr = a_waddr;
     end endgenerate
@@ -302,16 +325,24 @@ module sbn_mvau #(
                 end else begin : g_x2_pad
                     assign x2 = {SH_W{1'b0}};
                 end
-                wire [4*SH_W-1:0] s = {x0 - x1 - x2, x0 + x1 - x2, x0 - x1 + x2, x0 + x1 + x2};
                 if (PROD_LAT) begin : g_reg
-                    reg [4*SH_W-1:0] q;
-                    always @(posedge clk) q <= s;
+                    // Two registered steps (SUM_LAT): x0 +- x1 and x2, then the four sums. One step
+                    // chained two carry chains, the critical path on ECP5 at 32 cycles per frame.
+                    reg signed [SH_W-1:0] p_q, m_q, x2_q;
+                    reg        [4*SH_W-1:0] q;
+                    always @(posedge clk) begin
+                        p_q  <= x0 + x1;
+                        m_q  <= x0 - x1;
+                        x2_q <= x2;
+                        q    <= {m_q - x2_q, p_q - x2_q, m_q + x2_q, p_q + x2_q};
+                    end
                     assign sh_sum[gs*4*SH_W +: 4*SH_W] = q;
                 end else begin : g_comb
+                    wire [4*SH_W-1:0] s = {x0 - x1 - x2, x0 + x1 - x2, x0 - x1 + x2, x0 + x1 + x2};
                     assign sh_sum[gs*4*SH_W +: 4*SH_W] = s;
                 end
             end
-            assign sh_w = t_w;  // already a cycle later when PROD_LAT (w_addr)
+            assign sh_w = t_w;  // already SUM_LAT + 1 cycles later when PROD_LAT (w_addr)
         end else begin : g_no_shared
             assign sh_sum = {SH_G*4*SH_W{1'b0}};
             assign sh_w   = {PE*W_PE{1'b0}};

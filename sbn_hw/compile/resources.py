@@ -183,9 +183,13 @@ def fifo(words: int, width: int) -> Estimate:
     return Estimate(lut=width * -(-words // 64) * 64 / LUTRAM_BITS_PER_LUT + 12)
 
 
+SKID_GROUP_BITS = 64  # rtl/axis_skid.v GROUP_BITS: bits per copy of the slice's control
+
+
 def skid(width: int) -> Estimate:
-    """An axis_skid register slice: a 2:1 mux per bit in front of its main register."""
-    return Estimate(lut=width + 2)
+    """An axis_skid register slice: a 2:1 mux per bit in front of its main register, and two LUTs
+    of control per GROUP_BITS-bit group (each group has its own copy)."""
+    return Estimate(lut=width + 2 * -(-width // SKID_GROUP_BITS))
 
 
 def layer_estimate(layer) -> Estimate:
@@ -195,11 +199,14 @@ def layer_estimate(layer) -> Estimate:
 def accelerator_estimate(accel) -> tuple[Estimate, list[Estimate]]:
     """(total, per layer) for a folded Accelerator: the layers, and the width converters and FIFOs
     between them as the generator sizes them."""
-    from sbn_hw.rtlgen.generate import fifo_depth, fifo_words
+    from sbn_hw.rtlgen.generate import fifo_depth, fifo_words, input_registered_by_layer, pipeline_params
 
     layers = [layer_estimate(l) for l in accel.layers]
     first, last = accel.layers[0], accel.layers[-1]
-    total = sum(layers, Estimate()) + skid(first.simd * first.in_bits) + skid(last.pe * last.out_bits)
+    # The top's input slice, unless layer 0 registers its input itself (generate.top_verilog).
+    no_in_slice = first.kind == "mvau" and input_registered_by_layer(first, pipeline_params(first))
+    total = (sum(layers, Estimate()) + (Estimate() if no_in_slice else skid(first.simd * first.in_bits))
+             + skid(last.pe * last.out_bits))
     for a, b in zip(accel.layers, accel.layers[1:]):
         width = b.simd * a.out_bits
         total += fifo(fifo_depth(fifo_words(b)), width) + Estimate(lut=max(a.pe, b.simd) * a.out_bits / 2)

@@ -247,8 +247,9 @@ def pipeline_latency(layer: LayerSpec, params: dict[str, int]) -> int:
         log_groups = max(0, int(-(-layer.simd // 18) - 1).bit_length())
         tree = 0 if k == 0 else 2 + -(-log_groups // k)
     prod = params.get("PROD_REG", 0) if layer.mode == "int" else 0
-    leaf = prod if params.get("INT_SHARED", 0) else 0  # the selected group sums get a register too
-    return 2 + reads + prod + leaf + tree + params["CMP_REG"]
+    # With INT_SHARED the group sums take two registered steps and the selected sums a register too.
+    shared = 2 * prod if params.get("INT_SHARED", 0) else 0
+    return 2 + reads + prod + shared + tree + params["CMP_REG"]
 
 
 def layer_params(layer: LayerSpec, weight_file: str, thresh_file: str,
@@ -279,6 +280,16 @@ def fifo_depth(words_per_frame: int) -> int:
     """Two frames of slack between layers, as a power of two (so a slow consumer never starves
     a producer that runs ahead by one frame)."""
     return max(4, 1 << int(np.ceil(np.log2(2 * words_per_frame))))
+
+
+FIFO_LUTRAM_MAX_BITS = 4096  # a FIFO of at most this many bits is LUT RAM (a quarter of an 18-kbit block RAM)
+
+
+def fifo_ram_style(width: int, depth: int) -> str:
+    """axis_fifo's RAM_STYLE: LUT RAM for a small FIFO, whose bits would waste a block RAM and
+    whose read would pay the block RAM's clock-to-out (5.8 ns on ECP5 in nextpnr's model: the
+    critical path of mnist5k's 512-word x 1-bit FIFO); the tool's choice otherwise."""
+    return "distributed" if width * depth <= FIFO_LUTRAM_MAX_BITS else "auto"
 
 
 @dataclass
@@ -317,6 +328,13 @@ def _layer_wrapper(i: int, l: Layer, plist: str) -> str:
     )
 
 
+def input_registered_by_layer(layer, params: dict[str, object]) -> bool:
+    """Whether the unit takes its input stream into registers of its own: an MVAU with READ_REG
+    writes every beat into a register without an enable (the late buffer write, or the stream's
+    delay line) and drives s_axis_tready from a flip-flop, so it needs no slice in front."""
+    return layer.kind == "mvau" and int(params.get("READ_REG", 0)) > 0
+
+
 def top_verilog(accel: Accelerator, params: list[dict[str, object]]) -> str:
     """The generated top: input slice -> layer 0 -> ... layer i -> slice -> width converter -> FIFO ->
     slice -> layer i+1 ... -> output slice (axis_skid register slices). Every layer's output
@@ -341,14 +359,21 @@ def top_verilog(accel: Accelerator, params: list[dict[str, object]]) -> str:
     ]
     for i, l in enumerate(layers):
         v.append(_stream(f"l{i}_in", l.simd * l.in_bits) + _stream(f"l{i}_out", l.pe * l.out_bits))
-    # The top's own ports are registered too (axis_skid), so timing at its boundary does not
-    # depend on what drives it (a DMA, the UART bridge, the timing harness's I/O). A word handed
-    # between the slices inside during reset is dropped by both sides (they reset together); at
-    # the input port the reset gates the handshake, so a source outside the reset loses no word.
-    v.append("    wire in_slice_tready;\n    assign s_axis_tready = in_slice_tready && !rst;")
-    v.append(f"    axis_skid #(.WIDTH({in_w})) u_slice_in0 (\n        .clk(clk), .rst(rst),\n"
-             f"        .s_axis_tdata(s_axis_tdata), .s_axis_tvalid(s_axis_tvalid && !rst), .s_axis_tready(in_slice_tready),\n"
-             f"{_connect('m_axis', 'l0_in')}\n    );")
+    # The top's own ports are registered too, so timing at its boundary does not depend on what
+    # drives it (a DMA, the UART bridge, the timing harness's I/O): by an axis_skid slice, or by
+    # layer 0 itself where it registers its input (input_registered_by_layer). A word handed
+    # between units inside during reset is dropped by both sides (they reset together); at the
+    # input port the reset gates the handshake, so a source outside the reset loses no word.
+    if input_registered_by_layer(layers[0], params[0]):
+        v.append("    // Layer 0 registers its input word and its ready (no slice: its load enables would reach\n"
+                 "    // every bit of the word, spread wherever layer 0 uses it).")
+        v.append("    assign l0_in_tdata = s_axis_tdata;\n    assign l0_in_tvalid = s_axis_tvalid;\n"
+                 "    assign s_axis_tready = l0_in_tready && !rst;")
+    else:
+        v.append("    wire in_slice_tready;\n    assign s_axis_tready = in_slice_tready && !rst;")
+        v.append(f"    axis_skid #(.WIDTH({in_w})) u_slice_in0 (\n        .clk(clk), .rst(rst),\n"
+                 f"        .s_axis_tdata(s_axis_tdata), .s_axis_tvalid(s_axis_tvalid && !rst), .s_axis_tready(in_slice_tready),\n"
+                 f"{_connect('m_axis', 'l0_in')}\n    );")
     for i, (l, p) in enumerate(zip(layers, params)):
         plist = ",\n".join(f"        .{k}({val})" for k, val in p.items())
         if l.kind == "threshold":
@@ -377,7 +402,10 @@ def top_verilog(accel: Accelerator, params: list[dict[str, object]]) -> str:
             v.append(f"    axis_dwc #(.EW({l.out_bits}), .IN_N({l.pe}), .OUT_N({nxt.simd})) u_dwc{i} (\n        .clk(clk), .rst(rst),\n"
                      f"{_connect('s_axis', f'l{i}_slice')},\n{_connect('m_axis', f'l{i}_dwc')}\n    );")
             # OUT_REG=1: a deep FIFO is block RAM, whose slow read must not feed the next layer's logic.
-            v.append(f"    axis_fifo #(.WIDTH({width}), .DEPTH({fifo_depth(fifo_words(nxt))}), .OUT_REG(1)) u_fifo{i} (\n        .clk(clk), .rst(rst),\n"
+            # A small one is LUT RAM (fifo_ram_style).
+            depth = fifo_depth(fifo_words(nxt))
+            v.append(f"    axis_fifo #(.WIDTH({width}), .DEPTH({depth}), .OUT_REG(1), .RAM_STYLE(\"{fifo_ram_style(width, depth)}\")) "
+                     f"u_fifo{i} (\n        .clk(clk), .rst(rst),\n"
                      f"{_connect('s_axis', f'l{i}_dwc')},\n{_connect('m_axis', f'l{i}_fifo')}\n    );")
             v.append(f"    axis_skid #(.WIDTH({width})) u_slice_in{i + 1} (\n        .clk(clk), .rst(rst),\n"
                      f"{_connect('s_axis', f'l{i}_fifo')},\n{_connect('m_axis', f'l{i + 1}_in')}\n    );")

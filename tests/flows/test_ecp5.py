@@ -60,6 +60,9 @@ def test_timing_harness_narrows_the_streams():
     v = ecp5.timing_top_verilog(392, 40)
     assert "reg  [391:0] in_shift;" in v and "in_shift      <= {in_shift, s_din};" in v
     assert "m_dout        <= ^out_data;" in v and "wire [39:0] out_data;" in v
+    # Control ports pass two registers: one at the pin, one free to sit near the accelerator.
+    assert "rst_q         <= rst_p;" in v and "in_valid_q    <= in_valid_p;" in v
+    assert "in_ready_q    <= in_ready;" in v and "s_axis_tready <= in_ready_p;" in v
 
 
 def test_generated_tops():

@@ -194,6 +194,23 @@ def test_generator_pipelines_every_layer():
         pipeline_params(layer, -1)
 
 
+def test_top_takes_its_input_straight_into_a_pipelined_first_mvau(tmp_path):
+    """A pipelined MVAU registers its input word (without an enable) and its ready, so the top
+    has no input slice in front of it (whose load enables would reach every bit of a wide word);
+    the unpipelined MVAU gets the slice. The reset gates the port's handshake either way."""
+    from sbn_hw.compile.accel import Accelerator
+    from sbn_hw.rtlgen.generate import TOP_NAME, generate_rtl
+
+    layer = random_layer("int", 12, 8, 2, 4, 0, 255, True, np.random.default_rng(0))
+    accel = Accelerator((layer,), "UINT8", 1.0, np.ones(8), np.zeros(8))
+    piped = (generate_rtl(accel, tmp_path / "piped").directory / f"{TOP_NAME}.v").read_text()
+    assert "u_slice_in0" not in piped and "u_slice_out0" in piped
+    assert "assign s_axis_tready = l0_in_tready && !rst;" in piped
+    assert "assign l0_in_tvalid = s_axis_tvalid;" in piped  # the MVAU takes nothing in reset (ready_q)
+    flat = (generate_rtl(accel, tmp_path / "flat", levels_per_stage=0).directory / f"{TOP_NAME}.v").read_text()
+    assert "u_slice_in0" in flat and "assign s_axis_tready = in_slice_tready && !rst;" in flat
+
+
 def check_mvau(case, tmp_path_factory, style_params: dict | None = None, res_type: str = "lut"):
     # A seed from the case's text (not Python's per-process hash()), so a failure reproduces.
     seed = case_seed(case)
@@ -269,7 +286,9 @@ def test_shared_sums_are_chosen_for_thresholded_integer_layers_in_luts_with_seve
     layer = random_layer("int", 98, 6, 3, 49, -128, 127, True, rng)
     p = layer_params(layer, "w.mem", "t.mem")
     assert p["INT_SHARED"] == 1 and p["PROD_REG"] == 1
-    assert pipeline_latency(layer, p) == 1 + 2 + 1 + 1 + 1 + 3 + 1  # late buffer write; sums and selected sums registered; 17 group leaves: 5 levels, a register every 2
+    # late buffer write, address, read, read register; the group sums in two registered steps and
+    # the selected sums registered; 17 group leaves: 5 levels, a register every 2; compare
+    assert pipeline_latency(layer, p) == 1 + 2 + 1 + 2 + 1 + 3 + 1
     for other in (replace(layer, pe=1), replace(layer, res_type="dsp"),
                   random_layer("int", 98, 6, 3, 49, -128, 127, False, rng),
                   random_layer("xnor", 98, 6, 3, 49, 0, 1, True, rng)):

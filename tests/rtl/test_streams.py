@@ -7,17 +7,20 @@ from sbn_hw.rtlgen.generate import RTL_LIBRARY
 from sbn_hw.verify.runner import SIM_DIR, build_key, run_cocotb
 
 
-@pytest.mark.parametrize("width,depth,out_reg", [(1, 4, 0), (13, 16, 0), (1, 2, 1), (13, 5, 1), (7, 16, 1)])
-def test_axis_fifo(width, depth, out_reg, tmp_path):
-    params = {"WIDTH": width, "DEPTH": depth, "OUT_REG": out_reg}
+@pytest.mark.parametrize("width,depth,out_reg,style", [(1, 4, 0, "auto"), (13, 16, 0, "auto"), (1, 2, 1, "auto"),
+                                                     (13, 5, 1, "auto"), (7, 16, 1, "auto"), (7, 16, 1, "distributed"),
+                                                     (3, 8, 0, "distributed")])
+def test_axis_fifo(width, depth, out_reg, style, tmp_path):
+    params = {"WIDTH": width, "DEPTH": depth, "OUT_REG": out_reg, "RAM_STYLE": f'"{style}"'}
     run_cocotb([RTL_LIBRARY / "axis_fifo.v"], "axis_fifo", "test_axis_fifo", SIM_DIR / "axis_fifo",
                tmp_path / build_key(params), params, {"SBN_WIDTH": str(width)})
 
 
-@pytest.mark.parametrize("width", [1, 12])
-def test_axis_skid(width, tmp_path):
-    """The register slice passes the FIFO bench (order, reset in flight, liveness): the same ports."""
-    params = {"WIDTH": width}
+@pytest.mark.parametrize("width,group_bits", [(1, 64), (12, 64), (12, 5), (150, 64)])
+def test_axis_skid(width, group_bits, tmp_path):
+    """The register slice passes the FIFO bench (order, reset in flight, liveness): the same ports.
+    Widths over GROUP_BITS hold the word in groups with their own copies of the control."""
+    params = {"WIDTH": width, "GROUP_BITS": group_bits}
     run_cocotb([RTL_LIBRARY / "axis_skid.v"], "axis_skid", "test_axis_fifo", SIM_DIR / "axis_fifo",
                tmp_path / build_key(params), params, {"SBN_WIDTH": str(width)})
 
