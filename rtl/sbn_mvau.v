@@ -26,7 +26,8 @@
 //                (ECP5: the EBR's 5.8 ns clock-to-out leaves under 1 ns of routing at 150 MHz)
 //   +1           (PROD_REG=1, MODE=0, INT_DSP=0) the integer products w ? x : -x registered (the
 //                negation is a carry chain of its own); with INT_SHARED=1 the groups' shared sums
-//                registered instead (the weight codes are read a cycle later to meet them)
+//                instead, in two registered steps (x0 +- x1, then +- x2: SUM_LAT; the weight codes
+//                are read two cycles later to meet them)
 //   +1           (INT_SHARED=1 with PROD_REG=1) each PE's selected group sums registered
 //   ..ACC_POS    adder tree (MODE=0: sbn_adder_tree, registered every TREE_LEVELS levels and at its
 //                root; MODE=0 with INT_DSP=1: sbn_dsp_dot's DSP chains, their M and P registers,
@@ -124,8 +125,8 @@ module sbn_mvau #(
     wire            q_pop;
     // Flags of the counters, registered (computed from their next values); s_axis_tready is a
     // flip-flop of its own, ready_q == from_stream && (room || !row_end) except in the first cycle
-    // after reset (0 there), so the register slice in front of the unit, whose load enables it
-    // drives, starts its paths at a flip-flop.
+    // after reset (0 there), so whatever drives the unit (a register slice, or the top's input
+    // port for a first layer: rtlgen input_registered_by_layer) sees its ready from a flip-flop.
     reg             from_stream;                         // nf == 0: the first row reads the stream, later rows the buffer
     reg             row_end;                             // sf == SF - 1: this beat completes an output row
     reg             room;                                // pending != QD: a queue place is free for one more result
