@@ -1,6 +1,9 @@
 // axis_dwc: AXI-Stream width converter between IN_N and OUT_N elements of EW bits per beat,
 // keeping element order (element j of a beat at bits [j*EW +: EW]). One of IN_N, OUT_N must
 // divide the other. Full throughput: one input or output beat per cycle, whichever is wider waits.
+// s_axis_tready is not gated by rst (the reset net would sit in the ready path, which was
+// critical on ECP5): a word offered during reset is dropped on both sides, since every stage of the
+// accelerator shares the reset, and the accelerator's top gates its own input port by rst.
 module axis_dwc #(
     parameter EW    = 1,    // bits per element
     parameter IN_N  = 4,    // elements per input beat
@@ -30,7 +33,7 @@ module axis_dwc #(
         reg [CW-1:0]    cnt;
         reg             out_valid;
         wire            last = (cnt == K - 1);
-        assign s_axis_tready = !rst && !(last && out_valid && !m_axis_tready);
+        assign s_axis_tready = !(last && out_valid && !m_axis_tready);
         assign m_axis_tvalid = out_valid;
         assign m_axis_tdata  = out_q;
         wire accept = s_axis_tvalid && s_axis_tready;
@@ -60,7 +63,7 @@ module axis_dwc #(
         reg [CW-1:0]   idx;
         reg            valid;
         wire           out_done = valid && m_axis_tready && (idx == K - 1);
-        assign s_axis_tready = !rst && (!valid || out_done);
+        assign s_axis_tready = !valid || out_done;
         assign m_axis_tvalid = valid;
         assign m_axis_tdata  = hold[idx*OUT_W +: OUT_W];
         always @(posedge clk) begin

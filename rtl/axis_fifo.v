@@ -27,7 +27,8 @@ module axis_fifo #(
     reg [AW:0]      count;      // words held (OUT_REG=1: the read and output registers included)
     wire [WIDTH-1:0] mem_rp;    // the word at rp (read asynchronously; registered below with OUT_REG=1)
     wire push = s_axis_tvalid && s_axis_tready;
-    assign s_axis_tready = !rst && (count != DEPTH);
+    // Not gated by rst (see axis_dwc.v): a push during reset is overridden by the reset branch below.
+    assign s_axis_tready = (count != DEPTH);
     generate if (RAM_STYLE == "distributed") begin : g_lutram
         (* ram_style = "distributed" *) reg [WIDTH-1:0] mem [0:DEPTH-1];
         always @(posedge clk) if (push) mem[wp] <= s_axis_tdata;

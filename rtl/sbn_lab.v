@@ -109,7 +109,8 @@ module sbn_lab #(
     wire              room      = (pending != QD);
     wire              in_frame  = (n < FRAME);                // shifts that take the frame's own beats
     wire              at_tail   = (n == FRAME);               // first shift past the frame: decide the mode
-    assign s_axis_tready = !rst && room && (in_frame || (CONT != 0 && (at_tail || cont)));
+    // Not gated by rst (see axis_dwc.v): the reset branch overrides a word taken during reset.
+    assign s_axis_tready = room && (in_frame || (CONT != 0 && (at_tail || cont)));
     wire              take      = s_axis_tvalid && s_axis_tready;
     wire              bubble    = !rst && room && !in_frame && !take && (at_tail || !cont);
     wire              shift     = take || bubble;

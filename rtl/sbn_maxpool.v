@@ -89,7 +89,8 @@ module sbn_maxpool #(
     wire last    = (kx == KK - 1) && (ky == KK - 1);
     wire in_cols = (x < KEEP_W);
     wire produce = last;
-    assign s_axis_tready = !rst && (!produce || q_n != 2'd2);
+    // Not gated by rst (see axis_dwc.v): the reset branch overrides a word taken during reset.
+    assign s_axis_tready = !produce || q_n != 2'd2;
     wire accept  = s_axis_tvalid && s_axis_tready;
     wire push    = accept && produce;
 

@@ -118,7 +118,8 @@ module sbn_swu #(
     reg  [AW-1:0]           wr_addr;
     reg  signed [AHW-1:0]   ahead;          // words written beyond the current window's top-left
     wire                    accept = s_axis_tvalid && s_axis_tready;
-    assign s_axis_tready = !rst && (ahead < BUF_DEPTH);
+    // Not gated by rst (see axis_dwc.v): the reset branch overrides a word taken during reset.
+    assign s_axis_tready = (ahead < BUF_DEPTH);
     always @(posedge clk) begin
         if (accept) mem[wr_addr] <= s_axis_tdata;
     end

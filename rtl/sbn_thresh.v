@@ -91,7 +91,8 @@ module sbn_thresh #(
     reg  [QC_W-1:0]   pending;                            // beats accepted and not yet taken from the queue
     wire              q_pop;
     wire              room  = (pending != QD);            // a queue place is free for one more beat
-    assign s_axis_tready = !rst && room;
+    // Not gated by rst (see axis_dwc.v): the reset branch overrides a word taken during reset.
+    assign s_axis_tready = room;
     wire              issue = s_axis_tvalid && s_axis_tready;
     always @(posedge clk) begin
         if (rst) begin
