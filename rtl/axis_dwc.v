@@ -26,54 +26,59 @@ module axis_dwc #(
         assign m_axis_tvalid = s_axis_tvalid;
         assign s_axis_tready = m_axis_tready;
     end else if (OUT_N > IN_N) begin : g_up
-        // Gather K input beats; the K-th completes the output word.
-        localparam K  = OUT_N / IN_N;
-        localparam CW = K > 1 ? $clog2(K) : 1;
-        reg [OUT_W-1:0] gather, out_q;
-        reg [CW-1:0]    cnt;
+        // Gather K input beats; the K-th completes the output word. The beat's place in the word is
+        // a one-hot register (slot), so "last beat" is a flip-flop and every load enable is one LUT
+        // of flip-flops and the two handshake inputs (a counter compare before the output word's
+        // enable was the critical path on ECP5). Data registers load without a reset term.
+        localparam K = OUT_N / IN_N;
+        reg [OUT_W-1:0] out_q;
+        reg [(K-1)*IN_W-1:0] gather;   // beats 0 .. K-2 of the word being gathered
+        reg [K-1:0]     slot;          // one-hot: the next input beat's place in the word
         reg             out_valid;
-        wire            last = (cnt == K - 1);
+        wire            last = slot[K-1];
         assign s_axis_tready = !(last && out_valid && !m_axis_tready);
         assign m_axis_tvalid = out_valid;
         assign m_axis_tdata  = out_q;
         wire accept = s_axis_tvalid && s_axis_tready;
         integer k;
         always @(posedge clk) begin
+            for (k = 0; k < K - 1; k = k + 1)
+                if (accept && slot[k]) gather[k*IN_W +: IN_W] <= s_axis_tdata;
+            if (accept && last) out_q <= {s_axis_tdata, gather};
             if (rst) begin
-                cnt <= 0; out_valid <= 1'b0;
+                slot <= {{(K-1){1'b0}}, 1'b1}; out_valid <= 1'b0;
             end else begin
-                if (accept) begin
-                    cnt <= last ? 0 : cnt + 1'b1;
-                    gather[cnt*IN_W +: IN_W] <= s_axis_tdata;
-                end
-                if (accept && last) begin
-                    out_valid <= 1'b1;
-                    for (k = 0; k < K - 1; k = k + 1) out_q[k*IN_W +: IN_W] <= gather[k*IN_W +: IN_W];
-                    out_q[(K-1)*IN_W +: IN_W] <= s_axis_tdata;
-                end else if (m_axis_tready) begin
-                    out_valid <= 1'b0;
-                end
+                if (accept) slot <= {slot[K-2:0], slot[K-1]};
+                if (accept && last) out_valid <= 1'b1;
+                else if (m_axis_tready) out_valid <= 1'b0;
             end
         end
     end else begin : g_down
-        // Hold one input word and emit it as K narrower beats.
+        // Hold one input word and emit it as K narrower beats; at_last (a flip-flop: idx == K - 1)
+        // keeps the counter compare out of the ready path.
         localparam K  = IN_N / OUT_N;
         localparam CW = K > 1 ? $clog2(K) : 1;
         reg [IN_W-1:0] hold;
         reg [CW-1:0]   idx;
+        reg            at_last;
         reg            valid;
-        wire           out_done = valid && m_axis_tready && (idx == K - 1);
+        wire           out_done = valid && m_axis_tready && at_last;
+        wire           take = s_axis_tvalid && s_axis_tready;
         assign s_axis_tready = !valid || out_done;
         assign m_axis_tvalid = valid;
         assign m_axis_tdata  = hold[idx*OUT_W +: OUT_W];
         always @(posedge clk) begin
+            if (take) hold <= s_axis_tdata;
             if (rst) begin
-                valid <= 1'b0; idx <= 0;
-            end else if (s_axis_tvalid && s_axis_tready) begin
-                hold <= s_axis_tdata; valid <= 1'b1; idx <= 0;
+                valid <= 1'b0; idx <= 0; at_last <= (K == 1);
+            end else if (take) begin
+                valid <= 1'b1; idx <= 0; at_last <= (K == 1);
             end else if (valid && m_axis_tready) begin
-                if (idx == K - 1) valid <= 1'b0;
-                else idx <= idx + 1'b1;
+                if (at_last) valid <= 1'b0;
+                else begin
+                    idx <= idx + 1'b1;
+                    at_last <= (idx == K - 2);
+                end
             end
         end
     end

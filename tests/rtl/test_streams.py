@@ -25,7 +25,7 @@ def test_axis_skid(width, group_bits, tmp_path):
                tmp_path / build_key(params), params, {"SBN_WIDTH": str(width)})
 
 
-@pytest.mark.parametrize("ew,in_n,out_n", [(1, 4, 16), (3, 6, 2), (1, 8, 8)])
+@pytest.mark.parametrize("ew,in_n,out_n", [(1, 4, 16), (2, 4, 8), (1, 4, 64), (3, 6, 2), (1, 8, 4), (1, 8, 8)])
 def test_axis_dwc(ew, in_n, out_n, tmp_path):
     params = {"EW": ew, "IN_N": in_n, "OUT_N": out_n}
     run_cocotb([RTL_LIBRARY / "axis_dwc.v"], "axis_dwc", "test_axis_dwc", SIM_DIR / "axis_dwc",
