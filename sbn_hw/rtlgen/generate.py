@@ -82,7 +82,9 @@ def weight_word_bits(layer: LayerSpec) -> int:
 # LUTs per column on ECP5 (Yosys builds "distributed" ROMs as the same logic). mnist5k's first layer
 # (512 words x 408 bits) put about 13,000 LUT inputs on each address bit: 5.4 ns of routing, 101 MHz.
 # sbn_mvau keeps W_ADDR_COPIES copies of the address, each driving at most about this many LUTs.
-ROM_ADDRESS_FANOUT_LUTS = 512
+# Copies also stop synthesis sharing LUTs between columns of different copies: at 512 (26 copies of
+# that ROM) the mnist5k design grew from 40,689 to 51,029 LUT4 and fell to 89.4 MHz (9208fbc).
+ROM_ADDRESS_FANOUT_LUTS = 4096
 
 
 def weight_address_copies(layer: LayerSpec) -> int:

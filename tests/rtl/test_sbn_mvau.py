@@ -157,13 +157,13 @@ def test_sbn_mvau_weight_address_copies(case, copies, read_reg, prod_reg, levels
 
 def test_big_logic_roms_get_address_copies():
     """The generator copies a ROM-in-logic address by its fan-out: mnist5k's first layer (512 words
-    of 408 code bits) gets a copy per 16 columns; block RAM and small ROMs keep one address."""
+    of 408 code bits) gets a copy per 128 columns; block RAM and small ROMs keep one address."""
     from sbn_hw.rtlgen.generate import weight_address_copies, weight_word_bits
 
     first = replace(random_layer("int", 784, 256, 8, 49, 0, 255, True, np.random.default_rng(0)), ram_style="logic")
     assert (first.sf * first.nf, weight_word_bits(first)) == (512, 408)
-    assert weight_address_copies(first) == 26
-    assert layer_params(first, "w", "t")["W_ADDR_COPIES"] == 26
+    assert weight_address_copies(first) == 4
+    assert layer_params(first, "w", "t")["W_ADDR_COPIES"] == 4
     assert weight_address_copies(replace(first, ram_style="block")) == 1
     assert "W_ADDR_COPIES" not in layer_params(replace(first, ram_style="block"), "w", "t")
     small = replace(random_layer("xnor", 64, 32, 4, 64, 0, 1, True, np.random.default_rng(0)), ram_style="logic")
