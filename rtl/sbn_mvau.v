@@ -58,9 +58,6 @@ module sbn_mvau #(
     parameter WEIGHT_FILE = "",   // $readmemh: (MH/PE)*(MW/SIMD) words of PE*SIMD bits (INT_SHARED: PE*3*ceil(SIMD/3)) (required)
     parameter THRESH_FILE = "",   // $readmemh: MH/PE words of PE*(TH_BITS+1) bits {le, T} (if HAS_THRESH)
     parameter WEIGHT_RAM_STYLE = "auto",  // weight memory: "auto" | "block" | "distributed" | "logic" (sbn_mvau_rom)
-    parameter W_ADDR_COPIES = 1,  // copies of the weight memory's read address, each reading an equal share
-                                  // of the word's bits (sbn_mvau_rom COPIES): a ROM in logic feeds its
-                                  // address to every LUT of its columns, so a big one needs several
     parameter THRESH_RAM_STYLE = "auto",  // threshold memory: the same choices
     parameter READ_REG    = 1,    // registers after the memory reads before the arithmetic: 0, 1, or 2 (block RAM)
     parameter PROD_REG    = 1,    // 1: register the integer products before the adder tree (MODE=0, INT_DSP=0 only)
@@ -247,29 +244,8 @@ module sbn_mvau #(
     // INT_SHARED with its sums registered (PROD_LAT, in SUM_LAT + 1 steps): the weight codes are
     // read that many cycles later instead, so they meet the shared sums without registers of
     // PE*W_PE bits of their own.
-    localparam W_ADDR_LAT = 1 + BUF_LAT + ((INT_SHARED && PROD_LAT) ? 2 : 0);   // w_addr is waddr this many cycles late
-    wire [W_ADDR_COPIES*WA_W-1:0] w_addr;
-    generate if (W_ADDR_COPIES > 1) begin : g_w_addr_copies
-        // Each copy is a counter of its own that steps when waddr stepped W_ADDR_LAT cycles before,
-        // so it equals the delayed waddr (both start at 0 after reset, when no step is in flight).
-        // Copies of one register would be merged by synthesis; counters fed back from themselves are
-        // not. The step strobe, one flip-flop, reaches each copy through one LUT.
-        reg  [W_ADDR_LAT-1:0] w_step;   // issue, W_ADDR_LAT cycles late (bit W_ADDR_LAT-1)
-        wire [W_ADDR_LAT:0]   w_step_next = {w_step, issue};
-        always @(posedge clk) begin
-            if (rst) w_step <= {W_ADDR_LAT{1'b0}};
-            else     w_step <= w_step_next[W_ADDR_LAT-1:0];
-        end
-        genvar gc;
-        for (gc = 0; gc < W_ADDR_COPIES; gc = gc + 1) begin : g_copy
-            reg [WA_W-1:0] wa;
-            always @(posedge clk) begin
-                if (rst) wa <= {WA_W{1'b0}};
-                else if (w_step[W_ADDR_LAT-1]) wa <= (wa == SF * NF - 1) ? {WA_W{1'b0}} : wa + 1'b1;
-            end
-            assign w_addr[gc*WA_W +: WA_W] = wa;
-        end
-    end else if (INT_SHARED && PROD_LAT) begin : g_w_addr_late
+    wire [WA_W-1:0] w_addr;
+    generate if (INT_SHARED && PROD_LAT) begin : g_w_addr_late
         reg [WA_W-1:0] q, q2;
         always @(posedge clk) begin
             q  <= a_waddr;
@@ -279,8 +255,7 @@ module sbn_mvau #(
     end else begin : g_w_addr_now
         assign w_addr = a_waddr;
     end endgenerate
-    sbn_mvau_rom #(.DEPTH(SF * NF), .WIDTH(PE * W_PE), .ADDR_W(WA_W), .FILE(WEIGHT_FILE), .STYLE(WEIGHT_RAM_STYLE),
-                   .COPIES(W_ADDR_COPIES))
+    sbn_mvau_rom #(.DEPTH(SF * NF), .WIDTH(PE * W_PE), .ADDR_W(WA_W), .FILE(WEIGHT_FILE), .STYLE(WEIGHT_RAM_STYLE))
         u_wmem (.clk(clk), .en(1'b1), .addr(w_addr), .data(b_w));
 
     // ---- READ_REG stages: the reads registered again --------------------------------------------
@@ -532,33 +507,18 @@ endmodule
 //                 RAM (its library prunes ROMs), so there it becomes the same LUT logic as "logic".
 //   "logic"       registers / LUT logic (ram_style "registers"): constant words the tool folds
 //                 into logic, with no block or LUT RAM
-// COPIES > 1 reads the word in COPIES column shares, share c at address copy c (one read port
-// each): the caller drives equal copies from registers of their own, so no single address net
-// fans out to every LUT of a big ROM in logic.
 module sbn_mvau_rom #(
     parameter DEPTH  = 2,       // words
     parameter WIDTH  = 1,       // bits per word
     parameter ADDR_W = 1,       // address bits: $clog2(DEPTH), at least 1
     parameter FILE   = "",      // $readmemh image of DEPTH words ("" leaves it uninitialised)
-    parameter STYLE  = "auto",  // "auto" | "block" | "distributed" | "logic" (see above)
-    parameter COPIES = 1        // address copies: share c is bits [c*SHARE +: SHARE] of the word
+    parameter STYLE  = "auto"   // "auto" | "block" | "distributed" | "logic" (see above)
 ) (
-    input  wire                     clk,
-    input  wire                     en,     // read enable: data keeps its value while low
-    input  wire [COPIES*ADDR_W-1:0] addr,   // copy c at [c*ADDR_W +: ADDR_W]; all copies equal
-    output reg  [WIDTH-1:0]         data
+    input  wire              clk,
+    input  wire              en,     // read enable: data keeps its value while low
+    input  wire [ADDR_W-1:0] addr,
+    output reg  [WIDTH-1:0]  data
 );
-    localparam SHARE = (WIDTH + COPIES - 1) / COPIES;   // bits per address copy (the last may have fewer)
-    genvar c;
-    // The reads, one per copy, written once and placed in every style's branch (each declares mem).
-`define SBN_MVAU_ROM_READS \
-            for (c = 0; c < COPIES; c = c + 1) begin : g_read \
-                localparam LO = c * SHARE; \
-                localparam W  = (WIDTH - LO < SHARE) ? WIDTH - LO : SHARE; \
-                if (LO < WIDTH) begin : g_share \
-                    always @(posedge clk) if (en) data[LO +: W] <= mem[addr[c*ADDR_W +: ADDR_W]][LO +: W]; \
-                end \
-            end
     // The file checks let tools elaborate the module with default parameters first (Yosys does).
     generate
         if (STYLE == "block") begin : g_block
@@ -566,7 +526,7 @@ module sbn_mvau_rom #(
             if (FILE != "") begin : g_init
                 initial $readmemh(FILE, mem);
             end
-            `SBN_MVAU_ROM_READS
+            always @(posedge clk) if (en) data <= mem[addr];
         end else if (STYLE == "distributed") begin : g_distributed
 `ifdef YOSYS
             (* rom_style = "logic" *)
@@ -577,23 +537,22 @@ module sbn_mvau_rom #(
             if (FILE != "") begin : g_init
                 initial $readmemh(FILE, mem);
             end
-            `SBN_MVAU_ROM_READS
+            always @(posedge clk) if (en) data <= mem[addr];
         end else if (STYLE == "logic") begin : g_logic
             (* ram_style = "registers" *) reg [WIDTH-1:0] mem [0:DEPTH-1];
             if (FILE != "") begin : g_init
                 initial $readmemh(FILE, mem);
             end
-            `SBN_MVAU_ROM_READS
+            always @(posedge clk) if (en) data <= mem[addr];
         end else if (STYLE == "auto") begin : g_auto
             reg [WIDTH-1:0] mem [0:DEPTH-1];
             if (FILE != "") begin : g_init
                 initial $readmemh(FILE, mem);
             end
-            `SBN_MVAU_ROM_READS
+            always @(posedge clk) if (en) data <= mem[addr];
         end else begin : g_bad_style
             // Not a style: instantiating a module that does not exist stops elaboration here.
             sbn_mvau_rom_STYLE_must_be_auto_block_distributed_or_logic u_error ();
         end
     endgenerate
-`undef SBN_MVAU_ROM_READS
 endmodule

@@ -116,7 +116,7 @@ def shared_sums(l) -> float:
 
 
 def mvau(l) -> Estimate:
-    from sbn_hw.rtlgen.generate import uses_shared_sums, weight_address_copies
+    from sbn_hw.rtlgen.generate import uses_shared_sums
 
     acc_w = l.acc_bits + 1
     dsp = Estimate()
@@ -133,8 +133,6 @@ def mvau(l) -> Estimate:
         arith = l.pe * popcount_luts(l.simd) + (popcount_luts(l.simd) if l.mode == "and_act" else 0)
     est = dsp + Estimate(lut=arith + l.pe * (PE_LUTS + PE_LUTS_PER_ACC_BIT * acc_w) + MVAU_CONTROL_LUTS)
     est += rom(l.ram_style, l.sf * l.nf, l.pe * l.simd)
-    # Each further copy of a big logic ROM's address is a counter: an incrementer, wrap and enable per bit.
-    est += Estimate(lut=(weight_address_copies(l) - 1) * ((l.sf * l.nf - 1).bit_length() + 2))
     if l.has_thresholds:
         est += rom(l.ram_style_thresholds, l.nf, l.pe * (l.th_bits + 1))
     if l.nf > 1:

@@ -72,31 +72,6 @@ def uses_shared_sums(layer: LayerSpec) -> bool:
             and layer.pe >= SHARED_SUMS_MIN_PE)
 
 
-def weight_word_bits(layer: LayerSpec) -> int:
-    """Bits of one word of sbn_mvau's weight memory: PE*SIMD weights, or with shared sums PE codes of
-    three bits per group of three lanes."""
-    return layer.pe * (3 * -(-layer.simd // 3) if uses_shared_sums(layer) else layer.simd)
-
-
-# A ROM in logic feeds its read address to every LUT of its columns, about ceil(words / 16) 4-input
-# LUTs per column on ECP5 (Yosys builds "distributed" ROMs as the same logic). mnist5k's first layer
-# (512 words x 408 bits) put about 13,000 LUT inputs on each address bit: 5.4 ns of routing, 101 MHz.
-# sbn_mvau keeps W_ADDR_COPIES copies of the address, each driving at most about this many LUTs.
-# Copies also stop synthesis sharing LUTs between columns of different copies: at 512 (26 copies of
-# that ROM) the mnist5k design grew from 40,689 to 51,029 LUT4 and fell to 89.4 MHz (9208fbc).
-ROM_ADDRESS_FANOUT_LUTS = 4096
-
-
-def weight_address_copies(layer: LayerSpec) -> int:
-    """sbn_mvau's W_ADDR_COPIES: 1 for a block RAM (a few address pins per 18 kbit) or a small ROM;
-    enough copies of a big ROM in logic's address that each drives ROM_ADDRESS_FANOUT_LUTS LUTs."""
-    if layer.with_resolved_memory_styles().ram_style not in ("logic", "distributed"):
-        return 1
-    words = layer.sf * layer.nf
-    columns_per_copy = max(1, ROM_ADDRESS_FANOUT_LUTS // -(-words // 16))
-    return -(-weight_word_bits(layer) // columns_per_copy)
-
-
 def shared_sum_codes(layer: LayerSpec) -> np.ndarray:
     """(MH, SF, G, 3) uint8: per output, beat and group of three lanes, the code sbn_mvau's
     INT_SHARED form selects with: m0 = (w1 != w0), m1 = (w2 != w0), neg = (w0 == 0); the group's
@@ -294,7 +269,6 @@ def layer_params(layer: LayerSpec, weight_file: str, thresh_file: str,
         "WEIGHT_FILE": f'"{weight_file}"',
         "THRESH_FILE": f'"{thresh_file}"',
         "WEIGHT_RAM_STYLE": f'"{layer.ram_style}"',
-        **({"W_ADDR_COPIES": copies} if (copies := weight_address_copies(layer)) > 1 else {}),
         "THRESH_RAM_STYLE": f'"{layer.ram_style_thresholds}"',
         **pipeline_params(layer, levels_per_stage),
         **({"INT_DSP": 1, "DSP_CHAIN": DSP_CHAIN} if layer.res_type == "dsp" else {}),

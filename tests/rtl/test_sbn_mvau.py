@@ -73,19 +73,6 @@ PIPELINE_SWEEP = [
     (("and_act", 74, 4, 1, 74, 0, 1, True), 2, 0, 2, 0),
     (("int", 4, 6, 6, 4, 0, 15, False), 2, 1, 1, 1),
 ]
-# (case, W_ADDR_COPIES, READ_REG, PROD_REG, TREE_LEVELS, CMP_REG): the weight ROM in logic read through
-# several address copies (each a counter of its own, W_ADDR_LAT cycles behind the issue counter):
-# the address one cycle late (READ_REG 0), two (the buffer written late), four (shared sums with
-# their two registered steps); shares that do not divide the word (the last copy empty), one column
-# per copy, SF = 1 and SF = NF = 1 (a one-word ROM).
-ADDR_COPIES_SWEEP = [
-    (("xnor", 32, 12, 4, 8, 0, 1, True), 5, 0, 0, 0, 0),
-    (("xnor", 32, 12, 4, 8, 0, 1, True), 3, 1, 0, 2, 1),
-    (("int", 98, 12, 3, 49, -128, 127, True), 4, 1, 1, 1, 1),
-    (("int", 18, 12, 2, 9, 0, 255, True), 18, 2, 1, 2, 1),
-    (("xnor", 16, 8, 2, 16, 0, 1, True), 7, 1, 0, 2, 1),
-    (("int", 4, 6, 6, 4, 0, 15, False), 2, 1, 1, 2, 1),
-]
 # (case, DSP_CHAIN, levels per pipeline stage): integer layers with resType "dsp" (rtl/sbn_dsp_dot.v):
 # one short chain, a chain of one pair, several chains with a short last one and an odd SIMD, the
 # unpipelined unit, and SF = 1 with NF = 1 (every beat a row of its own, no input buffer).
@@ -145,29 +132,6 @@ def test_sbn_mvau_memory_styles(case, w_style, t_style, tmp_path_factory):
 def test_sbn_mvau_pipeline_depths(case, read_reg, prod_reg, levels, cmp_reg, tmp_path_factory):
     check_mvau(case, tmp_path_factory,
                {"READ_REG": read_reg, "PROD_REG": prod_reg, "TREE_LEVELS": levels, "CMP_REG": cmp_reg})
-
-
-@pytest.mark.parametrize("case,copies,read_reg,prod_reg,levels,cmp_reg", ADDR_COPIES_SWEEP,
-                         ids=lambda c: "-".join(map(str, c)) if isinstance(c, tuple) else str(c))
-def test_sbn_mvau_weight_address_copies(case, copies, read_reg, prod_reg, levels, cmp_reg, tmp_path_factory):
-    check_mvau(case, tmp_path_factory,
-               {"WEIGHT_RAM_STYLE": '"logic"', "W_ADDR_COPIES": copies, "READ_REG": read_reg,
-                "PROD_REG": prod_reg, "TREE_LEVELS": levels, "CMP_REG": cmp_reg})
-
-
-def test_big_logic_roms_get_address_copies():
-    """The generator copies a ROM-in-logic address by its fan-out: mnist5k's first layer (512 words
-    of 408 code bits) gets a copy per 128 columns; block RAM and small ROMs keep one address."""
-    from sbn_hw.rtlgen.generate import weight_address_copies, weight_word_bits
-
-    first = replace(random_layer("int", 784, 256, 8, 49, 0, 255, True, np.random.default_rng(0)), ram_style="logic")
-    assert (first.sf * first.nf, weight_word_bits(first)) == (512, 408)
-    assert weight_address_copies(first) == 4
-    assert layer_params(first, "w", "t")["W_ADDR_COPIES"] == 4
-    assert weight_address_copies(replace(first, ram_style="block")) == 1
-    assert "W_ADDR_COPIES" not in layer_params(replace(first, ram_style="block"), "w", "t")
-    small = replace(random_layer("xnor", 64, 32, 4, 64, 0, 1, True, np.random.default_rng(0)), ram_style="logic")
-    assert weight_address_copies(small) == 1  # 8 words x 256 bits: one LUT per column
 
 
 @pytest.mark.parametrize("case,chain,levels", DSP_SWEEP, ids=lambda c: "-".join(map(str, c)) if isinstance(c, tuple) else str(c))
