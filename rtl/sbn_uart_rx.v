@@ -4,7 +4,8 @@
 // percent. One received byte is held until taken; a byte that completes while the previous one
 // is still held is dropped and reported by an `overrun` pulse.
 // A break (the line held low for a whole character: all-zero data and a low stop bit) gives a
-// `brk` pulse instead of a byte; any other low stop bit drops the byte with a `frame_err` pulse.
+// `brk` pulse instead of a byte and drops a byte still held (it belongs to the data before the
+// break, which the bridge discards); any other low stop bit drops the byte with a `frame_err` pulse.
 // After either, reception resumes once the line has returned high.
 module sbn_uart_rx #(
     parameter CLKS_PER_BIT = 25   // clock cycles per bit: clock frequency / baud rate (>= 4)
@@ -76,8 +77,10 @@ module sbn_uart_rx #(
                             end
                         end else begin
                             wait_high <= 1'b1;
-                            if (shift == 8'd0) brk <= 1'b1;
-                            else frame_err <= 1'b1;
+                            if (shift == 8'd0) begin
+                                brk <= 1'b1;
+                                m_axis_tvalid <= 1'b0;
+                            end else frame_err <= 1'b1;
                         end
                     end
                 end

@@ -1,5 +1,5 @@
 """cocotb bench for rtl/sbn_uart_rx.v: bytes sent on the line with random gaps and a baud rate a
-few percent off, under random backpressure; a break, a framing error and an overrun."""
+few percent off, under random backpressure; a break (dropping a held byte), a framing error and an overrun."""
 
 import os
 import random
@@ -96,3 +96,17 @@ async def break_framing_error_and_overrun(dut):
     mon.stall = 0.0
     await ClockCycles(dut.clk, 4)
     assert mon.bytes == [0x3C, 0x42, 0x11], mon.bytes
+    # A break drops a byte still held (0x44, sent before it while nobody takes bytes): it is never offered.
+    mon.stall = 1.0
+    await ClockCycles(dut.clk, 2)
+    await send_char(dut.rx, 0x44, bit_ns)
+    await ClockCycles(dut.clk, 2 * cpb)
+    assert int(dut.m_axis_tvalid.value) == 1
+    dut.rx.value = 0
+    await Timer(12 * bit_ns, unit="ns")
+    dut.rx.value = 1
+    await ClockCycles(dut.clk, 2 * cpb)
+    assert mon.pulses["brk"] == 2, mon.pulses
+    mon.stall = 0.0
+    await ClockCycles(dut.clk, 4)
+    assert mon.bytes == [0x3C, 0x42, 0x11], f"a byte held before the break was offered after it: {mon.bytes}"
