@@ -21,7 +21,10 @@ module axis_dwc #(
     localparam IN_W  = IN_N * EW;
     localparam OUT_W = OUT_N * EW;
     generate
-    if (IN_N == OUT_N) begin : g_pass
+    if ((OUT_N > IN_N && OUT_N % IN_N != 0) || (IN_N > OUT_N && IN_N % OUT_N != 0)) begin : g_bad_ratio
+        // Not a whole ratio: instantiating a module that does not exist stops elaboration here.
+        axis_dwc_IN_N_and_OUT_N_must_divide_one_another u_error ();
+    end else if (IN_N == OUT_N) begin : g_pass
         assign m_axis_tdata  = s_axis_tdata;
         assign m_axis_tvalid = s_axis_tvalid;
         assign s_axis_tready = m_axis_tready;

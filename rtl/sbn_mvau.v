@@ -371,9 +371,21 @@ module sbn_mvau #(
                 for (gi = 0; gi < SH_G; gi = gi + 1) begin : g_leaf
                     wire [2:0]        code = sh_w[(gp*SH_G + gi)*3 +: 3];     // {neg, m1, m0}
                     wire [4*SH_W-1:0] four = sh_sum[gi*4*SH_W +: 4*SH_W];     // the group's four sums
+`ifdef SBN_FAST_SIM
+                    // Simulation model (the whole-accelerator bench defines SBN_FAST_SIM): the same
+                    // 4:1 mux as an AND-OR of its four inputs, which Verilator compiles without
+                    // branches; the nested choice below became two branches per group and PE that
+                    // the CPU mispredicts on random weight codes (a third of the simulator's time on
+                    // mnist5k SFC). The module sweep runs both forms (tests/rtl/test_sbn_mvau.py).
+                    wire [SH_W-1:0]   sel  = ({SH_W{code[1:0] == 2'd3}} & four[3*SH_W +: SH_W])
+                                           | ({SH_W{code[1:0] == 2'd2}} & four[2*SH_W +: SH_W])
+                                           | ({SH_W{code[1:0] == 2'd1}} & four[SH_W +: SH_W])
+                                           | ({SH_W{code[1:0] == 2'd0}} & four[0 +: SH_W]);
+`else
                     // An explicit 4:1 mux (a computed part-select becomes a shifter in synthesis).
                     wire [SH_W-1:0]   sel  = code[1] ? (code[0] ? four[3*SH_W +: SH_W] : four[2*SH_W +: SH_W])
                                                      : (code[0] ? four[SH_W +: SH_W] : four[0 +: SH_W]);
+`endif
                     wire [SH_W-1:0]   v;
                     wire              neg;
                     if (LEAF_LAT) begin : g_reg

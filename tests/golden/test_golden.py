@@ -96,3 +96,18 @@ def test_bits_stay_narrow_through_windows_and_convolutions():
     window = [i for i, l in enumerate(accel.layers) if l.kind == "window" and i > 0][0]
     assert outs[window].dtype == outs[window - 1].dtype == np.int8
     assert outs[-1].dtype == np.int64  # the last layer's accumulators
+
+
+def test_integer_matmul_is_exact_through_blas_and_past_its_bound():
+    """integer_matmul equals the int64 product: through float64 BLAS (every partial sum below 2^53,
+    here with sums near 2^52 where a float32 product would round) and past that bound in int64."""
+    from sbn_hw.golden.executor import FLOAT64_EXACT, integer_matmul
+
+    rng = np.random.default_rng(5)
+    w = (2 * rng.integers(0, 2, (7, 64)) - 1).astype(np.int8)
+    for big in (255, (FLOAT64_EXACT - 1) // 64, 1 << 50, 1 << 56):
+        x = rng.integers(-big, big + 1, (9, 64), dtype=np.int64)
+        x[0] = big  # a row at the bound: its sums reach 64 * big
+        expect = x @ w.astype(np.int64).T
+        got = integer_matmul(x, w)
+        assert got.dtype == np.int64 and np.array_equal(got, expect), big

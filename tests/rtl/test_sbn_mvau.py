@@ -134,6 +134,27 @@ def test_sbn_mvau_pipeline_depths(case, read_reg, prod_reg, levels, cmp_reg, tmp
                {"READ_REG": read_reg, "PROD_REG": prod_reg, "TREE_LEVELS": levels, "CMP_REG": cmp_reg})
 
 
+# The shared-sum layers of SWEEP and PIPELINE_SWEEP again with SBN_FAST_SIM, the form the whole-accelerator
+# simulation runs (its 4:1 mux of the group sums as an AND-OR): both forms pass the same checks.
+FAST_SIM_SWEEP = [
+    (("int", 98, 12, 3, 49, -128, 127, True), None),
+    (("int", 18, 12, 2, 9, 0, 255, True), None),
+    (("int", 6, 8, 4, 1, 0, 15, True), None),
+    (("int", 12, 6, 6, 12, -2, 1, True), None),
+    (("int", 98, 12, 3, 49, -128, 127, True), (0, 0, 0, 0)),
+    (("int", 98, 12, 3, 49, -128, 127, True), (2, 1, 2, 1)),
+]
+
+
+@pytest.mark.parametrize("case,pipeline", FAST_SIM_SWEEP,
+                         ids=lambda c: "-".join(map(str, c)) if isinstance(c, tuple) else str(c))
+def test_sbn_mvau_fast_sim_model(case, pipeline, tmp_path_factory):
+    from sbn_hw.verify.accelerator import FAST_SIM_DEFINE
+
+    params = None if pipeline is None else dict(zip(("READ_REG", "PROD_REG", "TREE_LEVELS", "CMP_REG"), pipeline))
+    check_mvau(case, tmp_path_factory, params, defines={FAST_SIM_DEFINE: 1})
+
+
 @pytest.mark.parametrize("case,chain,levels", DSP_SWEEP, ids=lambda c: "-".join(map(str, c)) if isinstance(c, tuple) else str(c))
 def test_sbn_mvau_dsp(case, chain, levels, tmp_path_factory):
     from sbn_hw.rtlgen.generate import pipeline_params
@@ -211,7 +232,8 @@ def test_top_takes_its_input_straight_into_a_pipelined_first_mvau(tmp_path):
     assert "u_slice_in0" in flat and "assign s_axis_tready = in_slice_tready && !rst;" in flat
 
 
-def check_mvau(case, tmp_path_factory, style_params: dict | None = None, res_type: str = "lut"):
+def check_mvau(case, tmp_path_factory, style_params: dict | None = None, res_type: str = "lut",
+               defines: dict | None = None):
     # A seed from the case's text (not Python's per-process hash()), so a failure reproduces.
     seed = case_seed(case)
     rng = np.random.default_rng(seed)
@@ -231,7 +253,8 @@ def check_mvau(case, tmp_path_factory, style_params: dict | None = None, res_typ
         run_cocotb(
             [RTL_LIBRARY / "sbn_mvau.v", RTL_LIBRARY / "sbn_popcount.v", RTL_LIBRARY / "sbn_lut6.v", RTL_LIBRARY / "sbn_adder_tree.v", RTL_LIBRARY / "sbn_dsp_dot.v",
              RTL_LIBRARY / "axis_fifo.v"], "sbn_mvau", "test_sbn_mvau", SIM_DIR / "sbn_mvau",
-            d / f"build_{build_key(params)}", params, {"SBN_TEST_DATA": str(d / "data.npz")},
+            d / f"build_{build_key({**params, **(defines or {})})}", params, {"SBN_TEST_DATA": str(d / "data.npz")},
+            defines=defines,
         )
     except SbnHwError as e:
         raise AssertionError(f"case {case}, seed {seed} (reproduce with the same case): {e}") from None

@@ -45,3 +45,16 @@ def test_sbn_adder_tree(n, in_w, out_w, signed, levels, tmp_path):
                tmp_path / build_key(params), params,
                {"SBN_N": str(n), "SBN_IN_W": str(in_w), "SBN_OUT_W": str(out_w), "SBN_SIGNED": str(signed),
                 "SBN_LATENCY": str(latency)})
+
+
+@pytest.mark.parametrize("in_n,out_n", [(4, 6), (6, 4)])
+def test_axis_dwc_refuses_a_ratio_that_is_not_whole(in_n, out_n):
+    """IN_N and OUT_N must divide one another: elaboration stops, naming the rule."""
+    import subprocess
+
+    from sbn_hw.verify.tools import verilator_env
+
+    run = subprocess.run(["verilator", "--lint-only", "-Wno-fatal", f"-GIN_N={in_n}", f"-GOUT_N={out_n}",
+                          str(RTL_LIBRARY / "axis_dwc.v")], capture_output=True, text=True, env=verilator_env())
+    assert run.returncode != 0
+    assert "axis_dwc_IN_N_and_OUT_N_must_divide_one_another" in run.stderr + run.stdout
