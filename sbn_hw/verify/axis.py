@@ -16,6 +16,11 @@ class LivenessError(AssertionError):
     pass
 
 
+class StreamProtocolError(AssertionError):
+    """The unit broke an AXI-Stream rule on m_axis: a word offered (tvalid high) must stay, with the
+    same tdata, until it is taken."""
+
+
 @dataclass
 class StreamResult:
     out_words: list[int] = field(default_factory=list)
@@ -60,6 +65,7 @@ async def run_streams(
     s_valid.value = 0
     m_ready.value = 0
     ready_now = False
+    waiting = None  # the word m_axis offered and the sink did not take: it must be offered again
     while len(res.out_words) < expected_out:
         await RisingEdge(dut.clk)
         cycle += 1
@@ -69,7 +75,16 @@ async def run_streams(
             sent += 1
             driving = False
             idle = 0
-        if ready_now and int(m_valid.value):
+        offered = int(m_valid.value)
+        if waiting is not None:
+            if not offered:
+                raise StreamProtocolError(f"cycle {cycle}: m_axis_tvalid fell before the word offered "
+                                          f"({len(res.out_words)} taken so far) was taken")
+            if int(m_data.value) != waiting:
+                raise StreamProtocolError(f"cycle {cycle}: m_axis_tdata changed from {waiting:#x} to "
+                                          f"{int(m_data.value):#x} while its word waited to be taken")
+        waiting = int(m_data.value) if offered and not ready_now else None
+        if ready_now and offered:
             res.out_words.append(int(m_data.value))
             res.out_cycles.append(cycle)
             idle = 0

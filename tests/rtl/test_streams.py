@@ -58,3 +58,38 @@ def test_axis_dwc_refuses_a_ratio_that_is_not_whole(in_n, out_n):
                           str(RTL_LIBRARY / "axis_dwc.v")], capture_output=True, text=True, env=verilator_env())
     assert run.returncode != 0
     assert "axis_dwc_IN_N_and_OUT_N_must_divide_one_another" in run.stderr + run.stdout
+
+
+# Units that break the AXI-Stream rule on m_axis, with the FIFO bench's ports: one drops a word it
+# offered after a cycle, one changes the word while it waits. The benches' driver must name it.
+BROKEN_UNITS = {
+    "drops": ("v <= 1'b0;", "m_axis_tvalid fell before the word offered"),
+    "changes": ("d <= ~d;", "m_axis_tdata changed from"),
+}
+
+
+@pytest.mark.parametrize("fault", sorted(BROKEN_UNITS))
+def test_stream_benches_catch_a_unit_that_breaks_the_stream_rule(fault, tmp_path):
+    from sbn_hw import SbnHwError
+
+    stall_action, message = BROKEN_UNITS[fault]
+    unit = tmp_path / "axis_fifo.v"
+    unit.write_text(f"""module axis_fifo #(parameter WIDTH = 8, parameter DEPTH = 16) (
+    input wire clk, input wire rst,
+    input wire [WIDTH-1:0] s_axis_tdata, input wire s_axis_tvalid, output wire s_axis_tready,
+    output wire [WIDTH-1:0] m_axis_tdata, output wire m_axis_tvalid, input wire m_axis_tready);
+    reg [WIDTH-1:0] d;
+    reg v;
+    assign s_axis_tready = !v;
+    assign m_axis_tdata = d;
+    assign m_axis_tvalid = v;
+    always @(posedge clk)
+        if (rst) v <= 1'b0;
+        else if (!v) begin if (s_axis_tvalid) begin d <= s_axis_tdata; v <= 1'b1; end end
+        else if (m_axis_tready) v <= 1'b0;
+        else {stall_action}
+endmodule
+""")
+    with pytest.raises(SbnHwError, match=message):
+        run_cocotb([unit], "axis_fifo", "test_axis_fifo", SIM_DIR / "axis_fifo", tmp_path / "build", {"WIDTH": 8},
+                   {"SBN_WIDTH": "8"})
