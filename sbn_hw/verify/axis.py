@@ -75,17 +75,17 @@ async def run_streams(
             sent += 1
             driving = False
             idle = 0
-        offered = int(m_valid.value)
+        word = int(m_data.value) if int(m_valid.value) else None  # the word m_axis offered, if any
         if waiting is not None:
-            if not offered:
+            if word is None:
                 raise StreamProtocolError(f"cycle {cycle}: m_axis_tvalid fell before the word offered "
                                           f"({len(res.out_words)} taken so far) was taken")
-            if int(m_data.value) != waiting:
+            if word != waiting:
                 raise StreamProtocolError(f"cycle {cycle}: m_axis_tdata changed from {waiting:#x} to "
-                                          f"{int(m_data.value):#x} while its word waited to be taken")
-        waiting = int(m_data.value) if offered and not ready_now else None
-        if ready_now and offered:
-            res.out_words.append(int(m_data.value))
+                                          f"{word:#x} while its word waited to be taken")
+        waiting = word if not ready_now else None
+        if ready_now and word is not None:
+            res.out_words.append(word)
             res.out_cycles.append(cycle)
             idle = 0
         for name, (d, v, r) in tap_handles.items():
