@@ -20,6 +20,35 @@ module sbn_adder_tree #(
     localparam N_P2  = 1 << LOG_N;
     // Cycles from in_data to sum (sbn_mvau's TREE_LAT for MODE=0; sbn_popcount adds two to it).
     localparam LATENCY = (STAGE_LEVELS == 0 || LOG_N == 0) ? 0 : (LOG_N + STAGE_LEVELS - 1) / STAGE_LEVELS;
+`ifdef SBN_FAST_SIM
+    // Simulation model (the whole-accelerator bench defines SBN_FAST_SIM): the same sum with the
+    // same LATENCY, one loop over the N values and a delay line, instead of the padded power-of-two
+    // tree and its wide level registers. The tree's levels are capped at OUT_W bits, so its sum is
+    // the exact sum modulo 2^OUT_W, which is what the loop computes. The module sweep
+    // (tests/rtl/test_streams.py) runs both forms.
+    function [OUT_W-1:0] total(input [N*IN_W-1:0] d);
+        integer i;
+        reg [IN_W-1:0] v;
+        begin
+            total = {OUT_W{1'b0}};
+            for (i = 0; i < N; i = i + 1) begin
+                v = d[i*IN_W +: IN_W];
+                total = total + (SIGNED ? {{OUT_W{v[IN_W-1]}}, v} : {{OUT_W{1'b0}}, v});
+            end
+        end
+    endfunction
+    generate if (LATENCY == 0) begin : g_now
+        assign sum = total(in_data);
+    end else begin : g_delay
+        reg [OUT_W-1:0] q [0:LATENCY-1];
+        integer d;
+        always @(posedge clk) begin
+            q[0] <= total(in_data);
+            for (d = 1; d < LATENCY; d = d + 1) q[d] <= q[d-1];
+        end
+        assign sum = q[LATENCY-1];
+    end endgenerate
+`else
     genvar gl, gi;
     generate
         for (gl = 0; gl <= LOG_N; gl = gl + 1) begin : g_lvl
@@ -65,4 +94,5 @@ module sbn_adder_tree #(
             assign sum = root;
         end
     endgenerate
+`endif
 endmodule

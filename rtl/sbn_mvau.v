@@ -298,7 +298,7 @@ module sbn_mvau #(
     wire [PE*ACC_W-1:0] partial;
     wire [SH_G*4*SH_W-1:0] sh_sum;  // INT_SHARED: group g's sum for code m at [(g*4 + m)*SH_W +: SH_W]
     wire [PE*W_PE-1:0]     sh_w;    // INT_SHARED: the weight codes, in step with sh_sum (see w_addr)
-    genvar gs;
+    genvar gs, gm;
     // Lane i as a signed IN_BITS-bit value widened to SH_W: itself if signed, x - 2^(IN_BITS-1) if not.
     function signed [SH_W-1:0] lane(input integer i);
         reg [IN_BITS-1:0] raw;
@@ -313,6 +313,11 @@ module sbn_mvau #(
             // The shared-sum form is for thresholded integer layers in LUTs: stop elaboration here.
             sbn_mvau_INT_SHARED_needs_MODE_0_INT_DSP_0_and_HAS_THRESH_1 u_error ();
         end else if (INT_SHARED) begin : g_shared
+`ifdef SBN_FAST_SIM
+            // Simulation model (see g_int_shared): every group's four sums sign-extended to ACC_W
+            // bits, once for all PEs; group g's sum for code m is fast_sum4[g*4 + m].
+            wire [ACC_W-1:0] fast_sum4 [0:SH_G*4-1];
+`endif
             for (gs = 0; gs < SH_G; gs = gs + 1) begin : g_group
                 wire signed [SH_W-1:0] x0, x1, x2;   // the group's lanes (centred if unsigned); 0 past SIMD
                 assign x0 = lane((3*gs));
@@ -326,6 +331,7 @@ module sbn_mvau #(
                 end else begin : g_x2_pad
                     assign x2 = {SH_W{1'b0}};
                 end
+                wire [4*SH_W-1:0] sums4;              // the group's four sums, code m at [m*SH_W +: SH_W]
                 if (PROD_LAT) begin : g_reg
                     // Two registered steps (SUM_LAT): x0 +- x1 and x2, then the four sums. One step
                     // chained two carry chains, the critical path on ECP5 at 32 cycles per frame.
@@ -337,11 +343,16 @@ module sbn_mvau #(
                         x2_q <= x2;
                         q    <= {m_q - x2_q, p_q - x2_q, m_q + x2_q, p_q + x2_q};
                     end
-                    assign sh_sum[gs*4*SH_W +: 4*SH_W] = q;
+                    assign sums4 = q;
                 end else begin : g_comb
-                    wire [4*SH_W-1:0] s = {x0 - x1 - x2, x0 + x1 - x2, x0 - x1 + x2, x0 + x1 + x2};
-                    assign sh_sum[gs*4*SH_W +: 4*SH_W] = s;
+                    assign sums4 = {x0 - x1 - x2, x0 + x1 - x2, x0 - x1 + x2, x0 + x1 + x2};
                 end
+                assign sh_sum[gs*4*SH_W +: 4*SH_W] = sums4;
+`ifdef SBN_FAST_SIM
+                for (gm = 0; gm < 4; gm = gm + 1) begin : g_fast_sum
+                    assign fast_sum4[gs*4 + gm] = {{ACC_W{sums4[gm*SH_W+SH_W-1]}}, sums4[gm*SH_W +: SH_W]};
+                end
+`endif
             end
             assign sh_w = t_w;  // already SUM_LAT + 1 cycles later when PROD_LAT (w_addr)
         end else begin : g_no_shared
@@ -367,25 +378,43 @@ module sbn_mvau #(
                         .clk(clk), .rst(rst), .x(t_in), .w(t_w), .sum(partial));
                 end
             end else if (MODE == 0 && INT_SHARED) begin : g_int_shared
+`ifdef SBN_FAST_SIM
+                // Simulation model (the whole-accelerator bench defines SBN_FAST_SIM): the PE's sum of
+                // its groups' leaves, each its group's sum for the code, sign-extended once for all
+                // PEs (fast_sum4) and complemented by the code, then delayed by the leaf register and
+                // the tree's latency. The
+                // leaves' registers and the tree below hold the same values on the way: the sum
+                // modulo 2^ACC_W, as the tree's capped levels give. tests/rtl/test_sbn_mvau.py runs
+                // the module sweep on both forms.
+                reg [ACC_W-1:0] now;
+                reg [2:0]       code;
+                integer fg;
+                always @* begin
+                    now = {ACC_W{1'b0}};
+                    for (fg = 0; fg < SH_G; fg = fg + 1) begin
+                        code = sh_w[(gp*SH_G + fg)*3 +: 3];   // {neg, m1, m0}: sum m, complemented if neg
+                        now = now + (g_shared.fast_sum4[fg*4 + code[1:0]] ^ {ACC_W{code[2]}});
+                    end
+                end
+                if (LEAF_LAT + TREE_LAT == 0) begin : g_now
+                    assign partial[gp*ACC_W +: ACC_W] = now;
+                end else begin : g_delay
+                    reg [ACC_W-1:0] q [0:LEAF_LAT+TREE_LAT-1];
+                    integer d;
+                    always @(posedge clk) begin
+                        q[0] <= now;
+                        for (d = 1; d < LEAF_LAT + TREE_LAT; d = d + 1) q[d] <= q[d-1];
+                    end
+                    assign partial[gp*ACC_W +: ACC_W] = q[LEAF_LAT+TREE_LAT-1];
+                end
+`else
                 wire [SH_G*SH_W-1:0] leaf;
                 for (gi = 0; gi < SH_G; gi = gi + 1) begin : g_leaf
                     wire [2:0]        code = sh_w[(gp*SH_G + gi)*3 +: 3];     // {neg, m1, m0}
                     wire [4*SH_W-1:0] four = sh_sum[gi*4*SH_W +: 4*SH_W];     // the group's four sums
-`ifdef SBN_FAST_SIM
-                    // Simulation model (the whole-accelerator bench defines SBN_FAST_SIM): the same
-                    // 4:1 mux as an AND-OR of its four inputs, which Verilator compiles without
-                    // branches; the nested choice below became two branches per group and PE that
-                    // the CPU mispredicts on random weight codes (a third of the simulator's time on
-                    // mnist5k SFC). The module sweep runs both forms (tests/rtl/test_sbn_mvau.py).
-                    wire [SH_W-1:0]   sel  = ({SH_W{code[1:0] == 2'd3}} & four[3*SH_W +: SH_W])
-                                           | ({SH_W{code[1:0] == 2'd2}} & four[2*SH_W +: SH_W])
-                                           | ({SH_W{code[1:0] == 2'd1}} & four[SH_W +: SH_W])
-                                           | ({SH_W{code[1:0] == 2'd0}} & four[0 +: SH_W]);
-`else
                     // An explicit 4:1 mux (a computed part-select becomes a shifter in synthesis).
                     wire [SH_W-1:0]   sel  = code[1] ? (code[0] ? four[3*SH_W +: SH_W] : four[2*SH_W +: SH_W])
                                                      : (code[0] ? four[SH_W +: SH_W] : four[0 +: SH_W]);
-`endif
                     wire [SH_W-1:0]   v;
                     wire              neg;
                     if (LEAF_LAT) begin : g_reg
@@ -407,6 +436,7 @@ module sbn_mvau #(
                 end
                 sbn_adder_tree #(.N(SH_G), .IN_W(SH_W), .OUT_W(ACC_W), .SIGNED(1), .STAGE_LEVELS(TREE_LEVELS)) u_sum (
                     .clk(clk), .in_data(leaf), .sum(partial[gp*ACC_W +: ACC_W]));
+`endif
             end else if (MODE == 0) begin : g_int
                 wire [SIMD*X_W-1:0] prod;
                 for (gi = 0; gi < SIMD; gi = gi + 1) begin : g_prod

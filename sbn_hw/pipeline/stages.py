@@ -341,10 +341,9 @@ UNTIMED_CLOCK_MHZ = 100  # throughput is quoted at this clock only as "timing no
 
 def default_jobs(jobs: int | None) -> int:
     """Simulator processes for a run: as asked, else one per core this process may use, at most 8."""
-    if jobs is not None:
-        return jobs
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return max(1, min(8, cores))
+    from sbn_hw.verify.accelerator import usable_cores
+
+    return jobs if jobs is not None else max(1, min(8, usable_cores()))
 
 
 def check_simulate_arguments(stall: float, max_frames: int | None) -> None:

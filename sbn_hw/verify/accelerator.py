@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import shutil
 import time
 from collections.abc import Callable
@@ -162,8 +163,12 @@ def simulate(
     vcd, dump = build_dir / "waves.vcd", rtl.directory / "dump.vcd"
     for stale in (vcd, dump):  # a file left by an earlier run must never pass for this run's
         stale.unlink(missing_ok=True)
-    runs = [SimRun(sh.run_dir, {"SBN_BENCH_DATA": str(sh.data)}, build / "sim.log" if len(shards) == 1 else
-                   sh.files / "sim.log") for sh in shards]
+    # The processes share the cores: each one's golden model (numpy's BLAS) gets its share of them,
+    # not a thread per core spinning against the other simulators.
+    threads = str(max(1, usable_cores() // len(shards)))
+    runs = [SimRun(sh.run_dir, {"SBN_BENCH_DATA": str(sh.data), "OPENBLAS_NUM_THREADS": threads,
+                                "OMP_NUM_THREADS": threads},
+                   build / "sim.log" if len(shards) == 1 else sh.files / "sim.log") for sh in shards]
     done = [0] * len(shards)
 
     def shard_progress(k: int) -> Callable[[int, int], None]:
@@ -210,6 +215,11 @@ def simulate(
                      sum(r["cycles_total_phase2"] for r in results), wall,
                      max(r["simulator_seconds"] for r in results), full_rtl, len(shards),
                      sum(r["chunks"] for r in results))
+
+
+def usable_cores() -> int:
+    """The cores this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
 def chunk_frames(accel: Accelerator, x_hw: np.ndarray) -> int:

@@ -55,6 +55,7 @@ PORTS = [
     ("output reg        ", "file_error", "a capture file could not be opened (the phase ended at once)"),
     ("output reg  [31:0]", "out_count", "output words taken so far (progress)"),
     ("output reg  [31:0]", "in_count", "input words accepted so far"),
+    ("output reg  [31:0]", "cycle", "cycles the phase has run (the simulated cycles it counts)"),
 ]
 
 
@@ -147,7 +148,7 @@ module {BENCH_TOP} (
             xorshift = a ^ (a << 5);
         end
     endfunction
-    reg  [31:0] rnd_in, rnd_out, cycle, idle;
+    reg  [31:0] rnd_in, rnd_out, idle;
     reg         running, recording, start_q;
     integer     fd_out;
 {_tap_decls(accel)}

@@ -55,8 +55,8 @@ def test_mismatch_names_layer_frame_output_and_bit():
 
 @pytest.mark.parametrize("mode", ["xnor", "and_act", "and_w"])
 def test_golden_works_in_chunks_with_the_same_result(monkeypatch, mode):
-    """A full test set must run in bounded memory: the (frames x outputs x words) intermediate is
-    built a chunk of frames at a time."""
+    """A full test set must run in bounded memory: the float copy of the rows (BLAS) and the
+    (frames x outputs x words) intermediate (packed words) are built a chunk of frames at a time."""
     import sbn_hw.golden.executor as ex
     from sbn_hw.compile.accel import LayerSpec
 
@@ -65,10 +65,20 @@ def test_golden_works_in_chunks_with_the_same_result(monkeypatch, mode):
     x = rng.integers(0, 2, (97, 200))
     whole = ex.run_layer(layer, x)
     calls = []
-    real = np.bitwise_count
-    monkeypatch.setattr(ex, "CHUNK_WORDS", 30 * 4 * 8)  # 8 frames per chunk
-    monkeypatch.setattr(ex.np, "bitwise_count", lambda v: calls.append(v.shape) or real(v))
+    real_rint, real_count = np.rint, np.bitwise_count
+    monkeypatch.setattr(ex, "MATMUL_CHUNK_VALUES", 200 * 8)  # 8 frames per chunk
+    monkeypatch.setattr(ex.np, "rint", lambda v: calls.append(v.shape) or real_rint(v))
     np.testing.assert_array_equal(ex.run_layer(layer, x), whole)
+    assert len(calls) == 13 and max(c[0] for c in calls) == 8
+    # The packed-word popcounts (any K) chunk the same way.
+    packed = {"xnor": ex.xnor_popcount_packed, "and_act": ex.and_popcount_packed, "and_w": ex.and_popcount_packed}[mode]
+    calls.clear()
+    monkeypatch.setattr(ex, "CHUNK_WORDS", 30 * 4 * 8)  # 8 frames per chunk
+    monkeypatch.setattr(ex.np, "bitwise_count", lambda v: calls.append(v.shape) or real_count(v))
+    want = ex.xnor_popcount(x.astype(np.uint8), layer.weights) if mode == "xnor" else \
+        ex.and_popcount(x.astype(np.uint8), layer.weights)
+    calls.clear()
+    np.testing.assert_array_equal(packed(x.astype(np.uint8), layer.weights), want)
     assert len(calls) == 13 and max(c[0] for c in calls) == 8
 
 
@@ -98,16 +108,33 @@ def test_bits_stay_narrow_through_windows_and_convolutions():
     assert outs[-1].dtype == np.int64  # the last layer's accumulators
 
 
-def test_integer_matmul_is_exact_through_blas_and_past_its_bound():
-    """integer_matmul equals the int64 product: through float64 BLAS (every partial sum below 2^53,
-    here with sums near 2^52 where a float32 product would round) and past that bound in int64."""
-    from sbn_hw.golden.executor import FLOAT64_EXACT, integer_matmul
+def test_exact_matmul_is_exact_through_blas_and_past_its_bound(monkeypatch):
+    """exact_matmul equals the int64 product: through float32 BLAS (partial sums below 2^24), float64
+    (below 2^53, here with sums near 2^52 where a float32 product would round), past that in int64;
+    in chunks of rows as well as at once."""
+    from sbn_hw.golden import executor
+    from sbn_hw.golden.executor import FLOAT32_EXACT, FLOAT64_EXACT, exact_matmul
 
     rng = np.random.default_rng(5)
     w = (2 * rng.integers(0, 2, (7, 64)) - 1).astype(np.int8)
-    for big in (255, (FLOAT64_EXACT - 1) // 64, 1 << 50, 1 << 56):
-        x = rng.integers(-big, big + 1, (9, 64), dtype=np.int64)
-        x[0] = big  # a row at the bound: its sums reach 64 * big
-        expect = x @ w.astype(np.int64).T
-        got = integer_matmul(x, w)
-        assert got.dtype == np.int64 and np.array_equal(got, expect), big
+    for chunk in (executor.MATMUL_CHUNK_VALUES, 64 * 2):  # 2 rows at a time: 5 chunks, the last short
+        monkeypatch.setattr(executor, "MATMUL_CHUNK_VALUES", chunk)
+        for big in (255, (FLOAT32_EXACT - 1) // 64, FLOAT32_EXACT // 64 + 1, (FLOAT64_EXACT - 1) // 64, 1 << 50,
+                    1 << 56):
+            x = rng.integers(-big, big + 1, (9, 64), dtype=np.int64)
+            x[0] = big  # a row at the bound: its sums reach 64 * big
+            expect = x @ w.astype(np.int64).T
+            got = exact_matmul(x, w)
+            assert got.dtype == np.int64 and np.array_equal(got, expect), (big, chunk)
+
+
+@pytest.mark.parametrize("k", [1, 63, 64, 65, 300])
+def test_blas_popcounts_equal_the_packed_word_popcounts(k):
+    """xnor_popcount and and_popcount (BLAS) equal the popcounts of XNOR and AND on packed words."""
+    from sbn_hw.golden.executor import and_popcount, and_popcount_packed, xnor_popcount_packed
+
+    rng = np.random.default_rng(k)
+    a, w = rng.integers(0, 2, (11, k)).astype(np.uint8), rng.integers(0, 2, (5, k)).astype(np.uint8)
+    np.testing.assert_array_equal(xnor_popcount(a, w), xnor_popcount_packed(a, w))
+    np.testing.assert_array_equal(and_popcount(a, w), and_popcount_packed(a, w))
+    np.testing.assert_array_equal(and_popcount(a, w), a.astype(np.int64) @ w.astype(np.int64).T)

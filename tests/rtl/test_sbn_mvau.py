@@ -134,15 +134,19 @@ def test_sbn_mvau_pipeline_depths(case, read_reg, prod_reg, levels, cmp_reg, tmp
                {"READ_REG": read_reg, "PROD_REG": prod_reg, "TREE_LEVELS": levels, "CMP_REG": cmp_reg})
 
 
-# The shared-sum layers of SWEEP and PIPELINE_SWEEP again with SBN_FAST_SIM, the form the whole-accelerator
-# simulation runs (its 4:1 mux of the group sums as an AND-OR): both forms pass the same checks.
+# Integer layers of SWEEP and PIPELINE_SWEEP again with SBN_FAST_SIM, the form the whole-accelerator
+# simulation runs (a shared-sum PE as one sum of looked-up group sums and a delay line; sbn_adder_tree
+# as a loop and a delay line): both forms pass the same checks.
 FAST_SIM_SWEEP = [
     (("int", 98, 12, 3, 49, -128, 127, True), None),
     (("int", 18, 12, 2, 9, 0, 255, True), None),
-    (("int", 6, 8, 4, 1, 0, 15, True), None),
+    (("int", 6, 8, 4, 1, 0, 15, True), None),  # one group: no tree
     (("int", 12, 6, 6, 12, -2, 1, True), None),
-    (("int", 98, 12, 3, 49, -128, 127, True), (0, 0, 0, 0)),
+    (("int", 98, 12, 3, 49, -128, 127, True), (0, 0, 0, 0)),  # no leaf register, combinational tree
     (("int", 98, 12, 3, 49, -128, 127, True), (2, 1, 2, 1)),
+    (("int", 98, 12, 3, 49, -128, 127, True), (1, 1, 1, 0)),  # a register after every tree level
+    (("int", 8, 4, 4, 2, -128, 127, False), None),  # products and sbn_adder_tree (no shared sums)
+    (("int", 4, 6, 6, 4, 0, 15, False), (0, 1, 1, 0)),
 ]
 
 
@@ -153,6 +157,18 @@ def test_sbn_mvau_fast_sim_model(case, pipeline, tmp_path_factory):
 
     params = None if pipeline is None else dict(zip(("READ_REG", "PROD_REG", "TREE_LEVELS", "CMP_REG"), pipeline))
     check_mvau(case, tmp_path_factory, params, defines={FAST_SIM_DEFINE: 1})
+
+
+@pytest.mark.parametrize("case,chain,levels", [DSP_SWEEP[2], DSP_SWEEP[5]],
+                         ids=lambda c: "-".join(map(str, c)) if isinstance(c, tuple) else str(c))
+def test_sbn_mvau_dsp_fast_sim_model(case, chain, levels, tmp_path_factory):
+    """sbn_dsp_dot's tree over its chains (sbn_adder_tree) in the simulation model."""
+    from sbn_hw.rtlgen.generate import pipeline_params
+    from sbn_hw.verify.accelerator import FAST_SIM_DEFINE
+
+    layer = random_layer(*case, np.random.default_rng(0))
+    check_mvau(case, tmp_path_factory, {**pipeline_params(layer, levels), "INT_DSP": 1, "DSP_CHAIN": chain},
+               res_type="dsp", defines={FAST_SIM_DEFINE: 1})
 
 
 @pytest.mark.parametrize("case,chain,levels", DSP_SWEEP, ids=lambda c: "-".join(map(str, c)) if isinstance(c, tuple) else str(c))

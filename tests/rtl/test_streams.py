@@ -37,14 +37,19 @@ def test_axis_dwc(ew, in_n, out_n, tmp_path):
     (1, 1, 2, 0, 0), (7, 1, 3, 0, 0), (5, 9, 13, 1, 0), (16, 4, 9, 1, 0),
     # pipelined: a register every `levels` levels and at the root (latency ceil(log2 n / levels))
     (1, 1, 2, 0, 1), (7, 1, 3, 0, 1), (5, 9, 13, 1, 2), (16, 4, 9, 1, 3), (32, 1, 6, 0, 2)])
-def test_sbn_adder_tree(n, in_w, out_w, signed, levels, tmp_path):
+@pytest.mark.parametrize("fast_model", [False, True], ids=["tree", "model"])
+def test_sbn_adder_tree(n, in_w, out_w, signed, levels, fast_model, tmp_path):
+    """As synthesised, and as the behavioural model whole-accelerator runs use (SBN_FAST_SIM: a loop
+    and a delay line): the same sums at the same latency."""
+    from sbn_hw.verify.accelerator import FAST_SIM_DEFINE
+
     params = {"N": n, "IN_W": in_w, "OUT_W": out_w, "SIGNED": signed, "STAGE_LEVELS": levels}
     log_n = max(0, (n - 1).bit_length())
     latency = 0 if levels == 0 or log_n == 0 else -(-log_n // levels)
     run_cocotb([RTL_LIBRARY / "sbn_adder_tree.v"], "sbn_adder_tree", "test_sbn_adder_tree", SIM_DIR / "sbn_adder_tree",
                tmp_path / build_key(params), params,
                {"SBN_N": str(n), "SBN_IN_W": str(in_w), "SBN_OUT_W": str(out_w), "SBN_SIGNED": str(signed),
-                "SBN_LATENCY": str(latency)})
+                "SBN_LATENCY": str(latency)}, defines={FAST_SIM_DEFINE: 1} if fast_model else None)
 
 
 @pytest.mark.parametrize("in_n,out_n", [(4, 6), (6, 4)])
