@@ -40,8 +40,11 @@
 // free place reserved for its result (a credit count of results issued and not yet taken), so
 // m_axis_tready only moves the queue, and s_axis_tready depends on registers alone (no
 // combinational path from m_axis_tready to s_axis_tready: the queue is the skid buffer).
-// The queue holds QD >= CMP_POS + 2 results, enough that a free-flowing consumer never slows the
-// unit: latency grows with the pipeline, cycles per vector stay (MW/SIMD)*(MH/PE).
+// A result taken from the queue returns its credit a cycle later (the pop is registered: the
+// consumer's ready, often a register slice placed far away, then ends in one flip-flop rather
+// than in the credit counter and the ready logic). The queue holds QD >= CMP_POS + 3 results,
+// enough that a free-flowing consumer never slows the unit: latency grows with the pipeline,
+// cycles per vector stay (MW/SIMD)*(MH/PE).
 // Weights and thresholds are initialised read-only memories (sbn_mvau_rom below);
 // WEIGHT_RAM_STYLE / THRESH_RAM_STYLE pick how each is built (block RAM, LUTs, logic).
 module sbn_mvau #(
@@ -110,7 +113,7 @@ module sbn_mvau #(
     localparam BUF_LAT  = READ_REG ? 1 : 0;               // the stream's beat written to the buffer a cycle late
     localparam ACC_POS  = 2 + BUF_LAT + READ_REG + PROD_LAT + SUM_LAT + LEAF_LAT + TREE_LAT;  // the tree's sum meets the accumulator
     localparam CMP_POS  = ACC_POS + CMP_REG;             // the result is written to the output queue
-    localparam QD       = 1 << $clog2(CMP_POS + 2);      // output queue depth (results in flight + 2)
+    localparam QD       = 1 << $clog2(CMP_POS + 3);      // output queue depth (results in flight, the late credit, + 2)
     localparam QC_W     = $clog2(QD) + 1;                // credit counter: 0..QD
 
     // Input buffer (the first row's input, re-read for the later rows); weights and thresholds are
@@ -122,7 +125,8 @@ module sbn_mvau #(
     reg  [NF_W-1:0] nf;
     reg  [WA_W-1:0] waddr;
     reg  [QC_W-1:0] pending;                             // results issued and not yet taken from the queue
-    wire            q_pop;
+    wire            q_pop;                               // a result taken from the queue this cycle
+    reg             q_pop_q;                             // ... registered: its credit returns now
     // Flags of the counters, registered (computed from their next values); s_axis_tready is a
     // flip-flop of its own, ready_q == from_stream && (room || !row_end) except in the first cycle
     // after reset (0 there), so whatever drives the unit (a register slice, or the top's input
@@ -138,17 +142,17 @@ module sbn_mvau #(
     assign s_axis_tready = ready_q;
     wire [SF_W-1:0] sf_next      = !issue ? sf : row_end ? {SF_W{1'b0}} : sf + 1'b1;
     wire [NF_W-1:0] nf_next      = !(issue && row_end) ? nf : (nf == NF - 1) ? {NF_W{1'b0}} : nf + 1'b1;
-    wire [QC_W-1:0] pending_next = pending + {{QC_W-1{1'b0}}, issue && row_end} - {{QC_W-1{1'b0}}, q_pop};
+    wire [QC_W-1:0] pending_next = pending + {{QC_W-1{1'b0}}, issue && row_end} - {{QC_W-1{1'b0}}, q_pop_q};
     // The flags' next values, each a 2:1 mux by issue (the late signal: the input stream's valid) of
     // values computed from registers alone, not compares of the counters' next values (on ECP5
     // that was issue -> carry chain -> compare -> flag, the critical path at 32 cycles per frame).
     wire            row_done         = issue && row_end;
     wire            from_stream_next = row_done ? (nf == NF - 1) : from_stream;
     wire            row_end_next     = issue ? (row_end ? (SF == 1) : (sf == SF - 2)) : row_end;
-    // pending <= QD always, so pending + 1 - q_pop == QD iff pending == QD - 1 + q_pop, and
-    // pending - q_pop == QD iff !q_pop and pending == QD.
-    wire            room_if_row      = q_pop ? (pending != QD) : (pending != QD - 1);
-    wire            room_if_not      = q_pop || (pending != QD);
+    // pending <= QD always, so pending + 1 - q_pop_q == QD iff pending == QD - 1 + q_pop_q, and
+    // pending - q_pop_q == QD iff !q_pop_q and pending == QD.
+    wire            room_if_row      = q_pop_q ? (pending != QD) : (pending != QD - 1);
+    wire            room_if_not      = q_pop_q || (pending != QD);
     wire            room_next        = row_done ? room_if_row : room_if_not;
 
     // With BUF_LAT=1 the beat, its address and its write enable are registered first and written
@@ -171,12 +175,13 @@ module sbn_mvau #(
     end endgenerate
     always @(posedge clk) begin
         if (rst) begin
-            sf <= 0; nf <= 0; waddr <= 0; pending <= 0;
+            sf <= 0; nf <= 0; waddr <= 0; pending <= 0; q_pop_q <= 1'b0;
             from_stream <= 1'b1; row_end <= (SF == 1); room <= 1'b1; ready_q <= 1'b0;
         end else begin
             sf      <= sf_next;
             nf      <= nf_next;
             pending <= pending_next;
+            q_pop_q <= q_pop;
             if (issue) waddr <= (waddr == SF * NF - 1) ? 0 : waddr + 1'b1;
             from_stream <= from_stream_next;
             row_end     <= row_end_next;
