@@ -387,10 +387,9 @@ module sbn_mvau #(
                 // Simulation model (the whole-accelerator bench defines SBN_FAST_SIM): the PE's sum of
                 // its groups' leaves, each its group's sum for the code, sign-extended once for all
                 // PEs (fast_sum4) and complemented by the code, then delayed by the leaf register and
-                // the tree's latency. The
-                // leaves' registers and the tree below hold the same values on the way: the sum
-                // modulo 2^ACC_W, as the tree's capped levels give. tests/rtl/test_sbn_mvau.py runs
-                // the module sweep on both forms.
+                // the tree's latency. The leaves' registers and the tree below give the same value:
+                // the sum modulo 2^ACC_W, as the tree's capped levels give.
+                // tests/rtl/test_sbn_mvau.py runs the module sweep on both forms.
                 reg [ACC_W-1:0] now;
                 reg [2:0]       code;
                 integer fg;
